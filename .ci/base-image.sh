@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Build the local Debian base image the tests use, with no registry: debootstrap -> docker import.
+# git, ripgrep and ca-certificates are included so that caiged's base stage needs no apt download.
+# Reused when the image already exists.
+set -euo pipefail
+IMAGE=${CAIGED_TEST_BASE_IMAGE:-local/debian:bookworm}
+if docker image inspect "$IMAGE" >/dev/null 2>&1; then
+  echo "base-image: $IMAGE already present" >&2
+  exit 0
+fi
+MIRROR=$(awk '/^URIs:/{u=$2} /^Suites:/ && / bookworm( |$)/{print u; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+[ -n "$MIRROR" ] || MIRROR=$(grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null | sed -E 's/\[[^]]*\] //' | awk '$3=="bookworm"{print $2; exit}')
+[ -n "$MIRROR" ] || { echo "base-image: no bookworm mirror in apt sources" >&2; exit 1; }
+command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; }
+rootfs=$(mktemp -d)
+trap 'rm -rf "$rootfs"' EXIT
+debootstrap --variant=minbase --include=ca-certificates,git,ripgrep bookworm "$rootfs" "$MIRROR" >/dev/null
+rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+tar -C "$rootfs" -c . | docker import -c 'CMD ["bash"]' - "$IMAGE" >/dev/null
+echo "base-image: built $IMAGE" >&2

@@ -1,0 +1,34 @@
+import { Command, Errors } from '@oclif/core'
+import { CaigedError, ExitCode } from './errors.js'
+
+/**
+ * What every caiged command shares: failures become one clear sentence and a hint with a distinct
+ * exit code (in --json mode, a JSON error object), never a stack trace. DEBUG=caiged shows the
+ * stack of an unexpected error for a bug report.
+ */
+export abstract class BaseCommand extends Command {
+  protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
+    if (error instanceof CaigedError) return this.fail(error.message, error.exitCode, error.hint)
+    // oclif's own errors (bad flags, --help, this.exit) are already short and carry their codes.
+    if (error instanceof Errors.CLIError || 'oclif' in error) return super.catch(error)
+    if (process.env.DEBUG?.includes('caiged')) this.logToStderr(error.stack ?? String(error))
+    return this.fail(
+      `Unexpected error: ${error.message}`,
+      ExitCode.Failure,
+      'This is a bug in caiged. Run again with DEBUG=caiged to see where it happened, and report it.',
+    )
+  }
+
+  private async fail(message: string, exit: number, hint: string | undefined): Promise<unknown> {
+    process.exitCode = exit
+    if (this.jsonEnabled()) {
+      return super.catch(new Errors.CLIError(message, { exit, suggestions: hint ? [hint] : undefined }))
+    }
+    // Printed as is, not wrapped to 80 columns: a message must stay one greppable line.
+    const red =
+      process.stderr.isTTY && !process.env.NO_COLOR ? (s: string) => `\u001B[31m${s}\u001B[39m` : String
+    this.logToStderr(`${red('Error:')} ${message}`)
+    if (hint) this.logToStderr(`Hint: ${hint}`)
+    return this.exit(exit)
+  }
+}

@@ -1,0 +1,72 @@
+import type { DockerCli } from './cli.js'
+import { commandFailed } from './cli.js'
+import { isNotFound } from './errors.js'
+import { parseDockerJson } from './parse.js'
+import { ContainerInspectSchema, PsEntrySchema, type ContainerInspect, type PsEntry } from './schemas.js'
+import { z } from 'zod'
+
+export interface ListFilter {
+  /** Label filters: `{ 'io.caiged.managed': 'true' }`; a null value matches any value of the key. */
+  labels?: Record<string, string | null>
+  /** Include stopped containers (`ps -a`). */
+  all?: boolean
+}
+
+export interface ListedContainer extends PsEntry {
+  /** Labels parsed from the ps line (see parsePsLabels for the one ambiguity). */
+  labelMap: Record<string, string>
+}
+
+/** Containers: one small client per kind of Docker object, as testcontainers does. */
+export class ContainerClient {
+  constructor(private readonly cli: DockerCli) {}
+
+  /** The container, or undefined when none has that name or id (images of that name don't count). */
+  async inspect(nameOrId: string): Promise<ContainerInspect | undefined> {
+    const args = ['container', 'inspect', '--', nameOrId]
+    const result = await this.cli.exec(args)
+    if (result.exitCode !== 0) {
+      if (isNotFound(result.stderr)) return undefined
+      throw commandFailed(args, result)
+    }
+    const [container] = parseDockerJson(
+      z.array(ContainerInspectSchema),
+      result.stdout,
+      'docker container inspect',
+    )
+    return container
+  }
+
+  /** `docker ps --format json`, one process for any number of containers. */
+  async list(filter: ListFilter = {}): Promise<ListedContainer[]> {
+    const args = ['ps', '--no-trunc', '--format', 'json']
+    if (filter.all) args.push('--all')
+    for (const [key, value] of Object.entries(filter.labels ?? {})) {
+      args.push('--filter', value === null ? `label=${key}` : `label=${key}=${value}`)
+    }
+    const stdout = await this.cli.run(args)
+    return stdout
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => {
+        const entry = parseDockerJson(PsEntrySchema, line, 'docker ps')
+        return { ...entry, labelMap: parsePsLabels(entry.Labels) }
+      })
+  }
+}
+
+/**
+ * `docker ps` prints labels as one "k=v,k2=v2" string. A comma starts a new label only when what
+ * follows looks like a label key and "="; values with such a sequence inside can't be told apart,
+ * so code that needs those exactly (paths) reads them from `container inspect`.
+ */
+export function parsePsLabels(joined: string): Record<string, string> {
+  const labels: Record<string, string> = {}
+  if (joined === '') return labels
+  for (const pair of joined.split(/,(?=[A-Za-z0-9][A-Za-z0-9._/-]*=)/)) {
+    const eq = pair.indexOf('=')
+    if (eq > 0) labels[pair.slice(0, eq)] = pair.slice(eq + 1)
+    else if (pair !== '') labels[pair] = ''
+  }
+  return labels
+}

@@ -1,0 +1,20 @@
+import { DockerCli } from './cli.js'
+import { ContainerClient } from './container-client.js'
+import { ImageClient } from './image-client.js'
+import { SystemClient } from './system-client.js'
+
+export { DockerCli } from './cli.js'
+export type { ContainerInspect, ImageInspect, DockerInfo, DockerVersion, PsEntry } from './schemas.js'
+
+/** The docker adapter: one client per kind of Docker object over one `docker` CLI runner. */
+export class Docker {
+  readonly system: SystemClient
+  readonly containers: ContainerClient
+  readonly images: ImageClient
+
+  constructor(readonly cli: DockerCli = new DockerCli()) {
+    this.system = new SystemClient(cli)
+    this.containers = new ContainerClient(cli)
+    this.images = new ImageClient(cli)
+  }
+}

@@ -1,0 +1,67 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { caiged, repoRoot } from '../support/cli.js'
+
+const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }
+
+describe('the caiged CLI', () => {
+  it('prints its version', async () => {
+    const result = await caiged(['--version'])
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toMatch(new RegExp(`^caiged/${pkg.version.replaceAll('.', '\\.')} `))
+  })
+
+  it('lists its topics in --help', async () => {
+    const result = await caiged(['--help'])
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toMatch(/TOPICS[\s\S]*containers\s+List, start, stop/)
+  })
+
+  it('says an unknown command is unknown, with a non-zero exit and no stack trace', async () => {
+    const result = await caiged(['no-such-command'])
+    expect(result.exitCode).not.toBe(0)
+    expect(result.stderr).toContain('command no-such-command not found')
+    expect(result.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('keeps the committed oclif.manifest.json in step with the commands', async () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'oclif.manifest.json'), 'utf8')) as {
+      version: string
+      commands: Record<string, unknown>
+    }
+    expect(manifest.version).toBe(pkg.version)
+    const commandFiles = fs
+      .readdirSync(path.join(repoRoot, 'src', 'commands'), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) =>
+        f
+          .replace(/\.ts$/, '')
+          .replace(/(^|\/)index$/, '')
+          .split(path.sep)
+          .join(':'),
+      )
+      .sort()
+    expect(Object.keys(manifest.commands).sort()).toEqual(commandFiles)
+  })
+
+  it('refuses a corrupt salt file in one line, exit 3, no stack trace', async () => {
+    const config = fs.mkdtempSync(path.join(os.tmpdir(), 'caiged-cli-'))
+    fs.mkdirSync(path.join(config, 'caiged'))
+    fs.writeFileSync(path.join(config, 'caiged', 'salt'), 'garbage\n')
+    try {
+      const result = await caiged(['containers', 'list', '--show-session-password'], {
+        env: { XDG_CONFIG_HOME: config, DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+      })
+      // The engine is unreachable on purpose: the salt is checked before docker is asked anything.
+      expect(result.exitCode).toBe(3)
+      expect(result.stderr).toContain(`The salt file ${path.join(config, 'caiged', 'salt')} is corrupt`)
+      expect(result.stderr).not.toMatch(/\n\s+at /)
+      expect(result.stdout).toBe('')
+    } finally {
+      fs.rmSync(config, { recursive: true, force: true })
+    }
+  })
+})
