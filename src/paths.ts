@@ -19,3 +19,10 @@ export function saltFile(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The installed package's root: bake/, docker/ and spins/ ship inside it. */
 export const packageRoot: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+/** caiged's cache (downloaded OpenCode packages), following XDG_CACHE_HOME. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_CACHE_HOME
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME || os.homedir(), '.cache')
+  return path.join(base, 'caiged')
+}

@@ -19,6 +19,10 @@ export interface DockerExecOptions {
   /** Inherit the terminal (shell, logs -f); the result's stdout/stderr are then empty. */
   inheritStdio?: boolean
   signal?: AbortSignal
+  /** Working directory (bake resolves relative contexts against it). */
+  cwd?: string
+  /** Called with each line docker prints on stdout or stderr (build progress). */
+  onLine?: (line: string) => void
 }
 
 /**
@@ -32,7 +36,7 @@ export class DockerCli {
 
   /** Runs docker and returns its result whatever the exit code, except for engine-level failures. */
   async exec(args: readonly string[], options: DockerExecOptions = {}): Promise<DockerResult> {
-    const result = await execa(this.binary, args, {
+    const subprocess = execa(this.binary, args, {
       reject: false,
       env: options.env,
       extendEnv: true,
@@ -41,7 +45,13 @@ export class DockerCli {
       stdout: options.inheritStdio ? 'inherit' : 'pipe',
       stderr: options.inheritStdio ? 'inherit' : 'pipe',
       cancelSignal: options.signal,
+      cwd: options.cwd,
+      all: options.onLine !== undefined,
     })
+    if (options.onLine) {
+      for await (const line of subprocess.iterable({ from: 'all' })) options.onLine(String(line))
+    }
+    const result = await subprocess
     const stderr = typeof result.stderr === 'string' ? result.stderr : ''
     const stdout = typeof result.stdout === 'string' ? result.stdout : ''
     if (result.failed) {

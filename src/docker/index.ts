@@ -1,3 +1,4 @@
+import { BuildxClient } from './buildx-client.js'
 import { DockerCli } from './cli.js'
 import { ContainerClient } from './container-client.js'
 import { ImageClient } from './image-client.js'
@@ -11,10 +12,12 @@ export class Docker {
   readonly system: SystemClient
   readonly containers: ContainerClient
   readonly images: ImageClient
+  readonly buildx: BuildxClient
 
   constructor(readonly cli: DockerCli = new DockerCli()) {
     this.system = new SystemClient(cli)
     this.containers = new ContainerClient(cli)
     this.images = new ImageClient(cli)
+    this.buildx = new BuildxClient(cli)
   }
 }

@@ -1,0 +1,36 @@
+import { Flags } from '@oclif/core'
+import { BaseCommand } from '../../base-command.js'
+import { listSpins, spinRoots, type SpinLocation } from '../../spins/discovery.js'
+import { renderTable } from '../../ui/table.js'
+
+export default class SpinsList extends BaseCommand {
+  static override summary = 'List the spins caiged can run, and where each comes from.'
+  static override description =
+    'Spins are found in three places, the first one holding a name winning: the project ' +
+    '(<project>/.caiged/spins/<name>), the user ($XDG_CONFIG_HOME/caiged/spins/<name>, default ' +
+    '~/.config/caiged/spins) and the built-in ones shipped with caiged (dev, qa, security).'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --json',
+  ]
+  static override enableJsonFlag = true
+  static override flags = {
+    project: Flags.directory({
+      description: 'Project folder whose .caiged/spins to include.',
+      default: '.',
+      exists: true,
+    }),
+  }
+
+  async run(): Promise<SpinLocation[]> {
+    const { flags } = await this.parse(SpinsList)
+    const spins = await listSpins(spinRoots(flags.project))
+    this.log(
+      renderTable(
+        ['NAME', 'SOURCE', 'PATH'],
+        spins.map((s) => [s.name, s.source, s.dir]),
+      ),
+    )
+    return spins
+  }
+}

@@ -1,0 +1,61 @@
+import { Args, Flags } from '@oclif/core'
+import { BaseCommand } from '../../base-command.js'
+import { ExitCode } from '../../errors.js'
+import { listSpins, spinRoots } from '../../spins/discovery.js'
+import { checkSpin } from '../../spins/load.js'
+import { formatProblem, type SpinProblem } from '../../spins/problems.js'
+
+interface Verdict {
+  name: string
+  path: string
+  valid: boolean
+  problems: SpinProblem[]
+}
+
+export default class SpinsValidate extends BaseCommand {
+  static override summary = 'Check spins against every rule caiged and OpenCode apply.'
+  static override description =
+    'Checks AGENTS.md, spin.yaml (description, agent, packages, mcp) and each skills/<name>/SKILL.md ' +
+    '(front matter name equal to its folder, matching ^[a-z0-9]+(-[a-z0-9]+)*$, and a description). ' +
+    'Each problem names the file, the field and the rule. With no argument every spin is checked.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> dev',
+    '<%= config.bin %> <%= command.id %> ./my-spins/reviewer',
+  ]
+  static override enableJsonFlag = true
+  static override args = {
+    spin: Args.string({ description: 'A spin name, or the path of a spin folder.' }),
+  }
+  static override flags = {
+    project: Flags.directory({
+      description: 'Project folder whose .caiged/spins to include.',
+      default: '.',
+      exists: true,
+    }),
+  }
+
+  async run(): Promise<Verdict[]> {
+    const { args, flags } = await this.parse(SpinsValidate)
+    const targets = args.spin ? [args.spin] : (await listSpins(spinRoots(flags.project))).map((s) => s.dir)
+    const verdicts: Verdict[] = []
+    for (const target of targets) {
+      const check = await checkSpin(target, flags.project)
+      verdicts.push({
+        name: check.location.name,
+        path: check.location.dir,
+        valid: check.problems.length === 0,
+        problems: check.problems,
+      })
+    }
+    for (const v of verdicts) {
+      if (v.valid) this.log(`ok       ${v.name}  (${v.path})`)
+      else {
+        this.log(`invalid  ${v.name}  (${v.path})`)
+        for (const p of v.problems) this.log(`  ${v.path}/${formatProblem(p)}`)
+      }
+    }
+    if (verdicts.some((v) => !v.valid)) process.exitCode = ExitCode.Config
+    return verdicts
+  }
+}

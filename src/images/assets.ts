@@ -1,0 +1,30 @@
+import { createHash } from 'node:crypto'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { packageRoot } from '../paths.js'
+
+/** The files every image is built from, besides spins. */
+export const ASSET_FILES = [
+  'docker/Dockerfile',
+  'docker/Dockerfile.spin',
+  'docker/caiged-health',
+  'bake/docker-bake.hcl',
+]
+
+/** Hash of the image assets: an image built from other assets is stale. */
+export async function assetsHash(root: string = packageRoot): Promise<string> {
+  const hash = createHash('sha256')
+  for (const file of ASSET_FILES) {
+    hash
+      .update(file)
+      .update('\0')
+      .update(await fs.readFile(path.join(root, file)))
+      .update('\0')
+  }
+  return hash.digest('hex')
+}
+
+export async function caigedVersion(root: string = packageRoot): Promise<string> {
+  const pkg = JSON.parse(await fs.readFile(path.join(root, 'package.json'), 'utf8')) as { version: string }
+  return pkg.version
+}

@@ -1,0 +1,37 @@
+import { usageError } from '../errors.js'
+import { hostOpencodeVersion } from '../opencode/host-client.js'
+import type { NpmRegistry } from '../opencode/npm-registry.js'
+import { resolveOpencodeVersion } from '../opencode/version.js'
+import { DEFAULT_BASE_IMAGE } from './image-builder.js'
+
+/** An image reference docker accepts; refused before it reaches a build argument or a tag. */
+const IMAGE_REFERENCE =
+  /^[a-z0-9]+(?:[._-]{1,2}[a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-]{1,2}[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/
+
+export function baseImageFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const image = flag ?? env.CAIGED_BASE_IMAGE ?? DEFAULT_BASE_IMAGE
+  if (!IMAGE_REFERENCE.test(image)) {
+    throw usageError(
+      `"${image}" is not a valid image reference.`,
+      'For example debian:bookworm-slim or registry.example/debian:12.',
+    )
+  }
+  return image
+}
+
+export function opencodeVersionFor(
+  flag: string | undefined,
+  registry: NpmRegistry,
+  env: NodeJS.ProcessEnv = process.env,
+) {
+  const envValue = env.OPENCODE_VERSION?.trim()
+  return resolveOpencodeVersion({
+    requested: flag
+      ? { value: flag, source: 'flag' }
+      : envValue
+        ? { value: envValue, source: 'OPENCODE_VERSION' }
+        : undefined,
+    hostVersion: hostOpencodeVersion,
+    resolveFromRegistry: (spec) => registry.resolveVersion('opencode-ai', spec),
+  })
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod'
+
+/** A spin name reaches paths, image tags and JSON: validated before it touches any of them. */
+export const SPIN_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/
+export const MAX_SPIN_NAME_LENGTH = 40
+/** OpenCode's rule for skill names (they must also equal their folder's name). */
+export const SKILL_NAME_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/
+/** A Debian package, optionally pinned: "jq" or "jq=1.6-2.1". Nothing a shell could misread. */
+const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?$/
+const MCP_NAME = /^[A-Za-z0-9_-]+$/
+
+const PermissionValue = z.enum(['allow', 'ask', 'deny'])
+
+const LocalMcp = z.strictObject({
+  type: z.literal('local'),
+  command: z.array(z.string().min(1)).min(1, 'needs the program to run and its arguments'),
+  environment: z.record(z.string(), z.string()).optional(),
+  enabled: z.boolean().optional(),
+  timeout: z.number().int().positive().optional(),
+})
+const RemoteMcp = z.strictObject({
+  type: z.literal('remote'),
+  url: z.url({ protocol: /^https?$/ }),
+  headers: z.record(z.string(), z.string()).optional(),
+  enabled: z.boolean().optional(),
+  timeout: z.number().int().positive().optional(),
+})
+export const McpServerSchema = z.discriminatedUnion('type', [LocalMcp, RemoteMcp])
+export type McpServer = z.infer<typeof McpServerSchema>
+
+/** spin.yaml: what a spin declares beyond its AGENTS.md and skills. Unknown fields are errors. */
+export const SpinManifestSchema = z.strictObject({
+  description: z.string().trim().min(1).max(200),
+  agent: z
+    .strictObject({
+      name: z.string().regex(SPIN_NAME_PATTERN, 'must match ^[a-z0-9][a-z0-9_-]*$').optional(),
+      description: z.string().trim().min(1).max(1024).optional(),
+      permission: z
+        .strictObject({
+          edit: PermissionValue.optional(),
+          bash: z.union([PermissionValue, z.record(z.string().min(1), PermissionValue)]).optional(),
+          webfetch: PermissionValue.optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  packages: z
+    .array(z.string().regex(DEBIAN_PACKAGE, 'must be a Debian package name, optionally "name=version"'))
+    .optional(),
+  mcp: z
+    .record(z.string().regex(MCP_NAME, 'MCP server names use letters, digits, "_" and "-"'), McpServerSchema)
+    .optional(),
+})
+export type SpinManifest = z.infer<typeof SpinManifestSchema>
+
+export const SkillFrontMatterSchema = z.looseObject({
+  name: z
+    .string()
+    .max(64, 'must be at most 64 characters')
+    .regex(SKILL_NAME_PATTERN, 'must match ^[a-z0-9]+(-[a-z0-9]+)*$ (lower-case words joined by single "-")'),
+  description: z.string().trim().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters'),
+})
