@@ -44,6 +44,10 @@ variable "AGENT_UID" {
 variable "AGENT_GID" {
   default = "1000"
 }
+variable "PLATFORMS" {
+  description = "Comma-separated platforms, e.g. linux/amd64,linux/arm64; empty for the builder's own."
+  default     = ""
+}
 variable "SOURCE_URL" {
   default = "https://github.com/caiged/caiged"
 }
@@ -62,7 +66,8 @@ function "image_tags" {
 }
 
 target "_common" {
-  context = "docker"
+  context   = "docker"
+  platforms = PLATFORMS == "" ? [] : split(",", PLATFORMS)
   args = {
     BASE_IMAGE       = BASE_IMAGE
     OPENCODE_VERSION = OPENCODE_VERSION

@@ -9,7 +9,6 @@ export interface BakeInvocation {
   print?: boolean
   load?: boolean
   push?: boolean
-  platforms?: string[]
   builder?: string
   progress?: 'plain' | 'auto' | 'tty' | 'quiet' | 'rawjson'
   cacheFrom?: string[]
@@ -45,7 +44,6 @@ export function bakeArgs(o: BakeInvocation): string[] {
     for (const dir of unique(o.readDirs ?? [])) args.push('--allow', `fs.read=${dir}`)
     for (const dir of unique(o.readWriteDirs ?? [])) args.push('--allow', `fs=${dir}`)
   }
-  if (o.platforms?.length) args.push('--set', `*.platform=${o.platforms.join(',')}`)
   for (const source of o.cacheFrom ?? []) args.push('--set', `*.cache-from=${source}`)
   for (const dest of o.cacheTo ?? []) args.push('--set', `*.cache-to=${dest}`)
   for (const set of o.sets ?? []) args.push('--set', set)

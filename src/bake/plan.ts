@@ -39,8 +39,13 @@ export const spinTarget = (spin: string) => `spin-${spin}`
 export const localImage = (prefix: string, name: string) => `${prefix}:${name}`
 
 /** Values for the variables of bake/docker-bake.hcl (bake reads them from the environment). */
-export function bakeVariables(plan: ImagePlan, opencodePkgDir: string): Record<string, string> {
+export function bakeVariables(
+  plan: ImagePlan,
+  opencodePkgDir: string,
+  platforms: string[] = [],
+): Record<string, string> {
   return {
+    PLATFORMS: platforms.join(','),
     OPENCODE_VERSION: plan.opencodeVersion,
     OPENCODE_PKG_DIR: opencodePkgDir,
     BASE_IMAGE: plan.baseImage,

@@ -118,12 +118,11 @@ export class ImageBuilder {
       buildxVersion: await this.docker.buildx.version(),
       load: true,
       progress: 'plain',
-      platforms: [`linux/${arch}`],
       readDirs: [prepared.workDir, pkgDir],
     })
     const tail: string[] = []
     const result = await this.docker.buildx.bake(args, {
-      env: bakeVariables(plan, pkgDir),
+      env: bakeVariables(plan, pkgDir, [`linux/${arch}`]),
       cwd: packageRoot,
       onLine: (line) => {
         tail.push(line)
