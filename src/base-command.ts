@@ -11,6 +11,15 @@ export abstract class BaseCommand extends Command {
     if (error instanceof CaigedError) return this.fail(error.message, error.exitCode, error.hint)
     // oclif's own errors (bad flags, --help, this.exit) are already short and carry their codes.
     if (error instanceof Errors.CLIError || 'oclif' in error) return super.catch(error)
+    // A flag's own parser failing (e.g. --project at a missing folder) is bad input, not a bug.
+    const flagError = /^Parsing --(\S+) \n\t([\s\S]*?)\nSee more help with --help$/.exec(error.message)
+    if (flagError) {
+      return this.fail(
+        `Invalid --${flagError[1]}: ${flagError[2]}`,
+        ExitCode.Usage,
+        `See: caiged ${this.id ?? ''} --help`,
+      )
+    }
     if (process.env.DEBUG?.includes('caiged')) this.logToStderr(error.stack ?? String(error))
     return this.fail(
       `Unexpected error: ${error.message}`,

@@ -22,6 +22,10 @@ export async function checkSpin(nameOrPath: string, projectDir: string | undefin
   const location = looksLikePath(nameOrPath)
     ? await locationOfPath(nameOrPath)
     : await findSpin(nameOrPath, spinRoots(projectDir))
+  return checkLocation(location)
+}
+
+async function checkLocation(location: SpinLocation): Promise<SpinCheck> {
   const files = await readSpinFiles(location.name, location.dir)
   const { manifest, skills, problems } = validateSpinFiles(files)
   const spin =
@@ -29,9 +33,9 @@ export async function checkSpin(nameOrPath: string, projectDir: string | undefin
   return { location, problems, spin }
 }
 
-/** A valid spin, or one error that lists every problem it has. */
+/** A valid spin by name (never a path), or one error that lists every problem it has. */
 export async function loadSpin(name: string, projectDir: string | undefined): Promise<Spin> {
-  const check = await checkSpin(name, projectDir)
+  const check = await checkLocation(await findSpin(name, spinRoots(projectDir)))
   if (!check.spin) throw new InvalidSpinError(check.location.name, check.problems)
   return check.spin
 }

@@ -63,7 +63,7 @@ export function validateSpinFiles(files: SpinFiles): ValidatedSpin {
 function parseManifest(files: SpinFiles, problems: SpinProblem[]): SpinManifest {
   const fallback: SpinManifest = { description: `The ${files.name} spin.` }
   if (files.manifestText === undefined) return fallback
-  const doc = parseDocument(files.manifestText, { uniqueKeys: true, prettyErrors: false })
+  const doc = parseDocument(files.manifestText, { uniqueKeys: true, prettyErrors: true })
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
       const line = error.linePos?.[0]?.line

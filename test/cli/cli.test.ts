@@ -17,6 +17,8 @@ describe('the caiged CLI', () => {
     const result = await caiged(['--help'])
     expect(result.exitCode).toBe(0)
     expect(result.stdout).toMatch(/TOPICS[\s\S]*containers\s+List, start, stop/)
+    expect(result.stdout).toMatch(/spins\s+Find and validate spins/)
+    expect(result.stdout).toMatch(/COMMANDS[\s\S]*bake\s[\s\S]*build\s/)
   })
 
   it('says an unknown command is unknown, with a non-zero exit and no stack trace', async () => {

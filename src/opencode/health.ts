@@ -1,0 +1,87 @@
+import { z } from 'zod'
+
+const HealthSchema = z.object({ healthy: z.boolean(), version: z.string() })
+export type Health = z.infer<typeof HealthSchema>
+
+export type Probe =
+  | { kind: 'healthy'; health: Health }
+  | { kind: 'unauthorized' }
+  | { kind: 'unexpected'; detail: string }
+  | { kind: 'unreachable'; detail: string }
+
+export function basicAuth(password: string, username = 'opencode'): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`
+}
+
+/**
+ * One authenticated GET /global/health. Every request has its own short timeout: a request that
+ * arrives just as the server starts listening is never answered, and would otherwise hang for ever.
+ */
+export async function probeHealth(baseUrl: string, password: string, requestTimeoutMs = 500): Promise<Probe> {
+  let response: Response
+  try {
+    response = await fetch(new URL('/global/health', baseUrl), {
+      headers: { authorization: basicAuth(password) },
+      signal: AbortSignal.timeout(requestTimeoutMs),
+    })
+  } catch (error) {
+    return { kind: 'unreachable', detail: (error as Error).message }
+  }
+  if (response.status === 401) return { kind: 'unauthorized' }
+  const text = await response.text().catch(() => '')
+  if (response.status !== 200) return { kind: 'unexpected', detail: `HTTP ${response.status}` }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return { kind: 'unexpected', detail: 'not JSON (is this an OpenCode server?)' }
+  }
+  const parsed = HealthSchema.safeParse(json)
+  if (!parsed.success || !parsed.data.healthy) return { kind: 'unexpected', detail: text.slice(0, 100) }
+  return { kind: 'healthy', health: parsed.data }
+}
+
+export interface WaitOptions {
+  timeoutMs?: number
+  requestTimeoutMs?: number
+  intervalMs?: number
+  /** Stop early (e.g. the container exited); return a reason to give up with. */
+  giveUp?: () => Promise<string | undefined>
+}
+
+export class HealthTimeout extends Error {
+  constructor(
+    readonly last: Probe,
+    readonly reason: string,
+  ) {
+    super(reason)
+  }
+}
+
+/** Polls until the server answers healthy with this password; any other server or a 401 is not ready. */
+export async function waitForHealthy(
+  baseUrl: string,
+  password: string,
+  options: WaitOptions = {},
+): Promise<Health> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000)
+  let last: Probe = { kind: 'unreachable', detail: 'not asked yet' }
+  let attempt = 0
+  for (;;) {
+    last = await probeHealth(baseUrl, password, options.requestTimeoutMs ?? 500)
+    if (last.kind === 'healthy') return last.health
+    attempt++
+    // Checking whether to give up costs a docker call: not on every 100 ms poll.
+    if (options.giveUp && attempt % 10 === 0) {
+      const reason = await options.giveUp()
+      if (reason) throw new HealthTimeout(last, reason)
+    }
+    if (Date.now() >= deadline) {
+      throw new HealthTimeout(
+        last,
+        `no healthy answer within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s`,
+      )
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100))
+  }
+}
