@@ -1,4 +1,7 @@
-/** An HCL string literal: quotes, backslashes and template sequences escaped, so any path is safe. */
+/**
+ * An HCL string literal: quotes, backslashes and template sequences escaped, so any path is safe.
+ * (Function replacements: in a replacement string "$$" would mean one "$".)
+ */
 export function hclString(value: string): string {
   const escaped = value
     .replaceAll('\\', '\\\\')
@@ -6,8 +9,8 @@ export function hclString(value: string): string {
     .replaceAll('\n', '\\n')
     .replaceAll('\r', '\\r')
     .replaceAll('\t', '\\t')
-    .replaceAll('${', '$${')
-    .replaceAll('%{', '%%{')
+    .replaceAll('${', () => '$${')
+    .replaceAll('%{', () => '%%{')
   return `"${escaped}"`
 }
 

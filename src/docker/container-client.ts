@@ -1,4 +1,4 @@
-import type { DockerCli } from './cli.js'
+import type { DockerCli, DockerResult } from './cli.js'
 import { commandFailed } from './cli.js'
 import { isNotFound } from './errors.js'
 import { parseDockerJson } from './parse.js'
@@ -37,6 +37,53 @@ export class ContainerClient {
     return container
   }
 
+  /**
+   * `docker run -d` with the given argv (after "run -d"). Secret values travel in `env`, never in
+   * args. Returns the new container's id, or the failure for the caller to explain (port taken, ...).
+   */
+  async run(args: string[], env: Record<string, string>): Promise<{ id: string } | { failure: DockerResult }> {
+    const result = await this.cli.exec(['run', '-d', ...args], { env })
+    if (result.exitCode !== 0) return { failure: result }
+    return { id: result.stdout.trim() }
+  }
+
+  async start(name: string): Promise<DockerResult> {
+    return this.cli.exec(['start', '--', name])
+  }
+
+  async stop(name: string, timeoutSeconds = 10): Promise<void> {
+    await this.cli.run(['stop', '--time', String(timeoutSeconds), '--', name])
+  }
+
+  /** Removes a container (never its named volumes: those hold the sessions). */
+  async remove(name: string, options: { force?: boolean } = {}): Promise<void> {
+    await this.cli.run(['rm', ...(options.force ? ['--force'] : []), '--', name])
+  }
+
+  /** Runs a command in a running container, with text on its stdin (never in argv). */
+  async execWithInput(name: string, command: string[], input: string, env: Record<string, string> = {}): Promise<DockerResult> {
+    const envArgs = Object.keys(env).flatMap((k) => ['--env', k])
+    return this.cli.exec(['exec', '-i', ...envArgs, name, ...command], { input, env })
+  }
+
+  /** `docker exec` with the terminal attached (shell); returns the command's exit code. */
+  async execInteractive(name: string, command: string[], tty: boolean): Promise<number> {
+    const result = await this.cli.exec(['exec', '-i', ...(tty ? ['-t'] : []), name, ...command], { inheritStdio: true })
+    return result.exitCode
+  }
+
+  /** The last lines of the container's log, for errors. */
+  async logsTail(name: string, lines = 20): Promise<string> {
+    const result = await this.cli.exec(['logs', '--tail', String(lines), '--', name])
+    return `${result.stdout}\n${result.stderr}`.trim()
+  }
+
+  /** `docker logs [-f]` to the terminal; returns docker's exit code. */
+  async logsInteractive(name: string, follow: boolean): Promise<number> {
+    const result = await this.cli.exec(['logs', ...(follow ? ['--follow'] : []), '--', name], { inheritStdio: true })
+    return result.exitCode
+  }
+
   /** `docker ps --format json`, one process for any number of containers. */
   async list(filter: ListFilter = {}): Promise<ListedContainer[]> {
     const args = ['ps', '--no-trunc', '--format', 'json']
@@ -69,4 +116,9 @@ export function parsePsLabels(joined: string): Record<string, string> {
     else if (pair !== '') labels[pair] = ''
   }
   return labels
+}
+
+/** Docker's words when a published port is taken; the caller then retries with another port. */
+export function isPortConflict(stderr: string): boolean {
+  return /port is already allocated|address already in use|bind: .*in use/i.test(stderr)
 }

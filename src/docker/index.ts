@@ -3,6 +3,7 @@ import { DockerCli } from './cli.js'
 import { ContainerClient } from './container-client.js'
 import { ImageClient } from './image-client.js'
 import { SystemClient } from './system-client.js'
+import { VolumeClient } from './volume-client.js'
 
 export { DockerCli } from './cli.js'
 export type { ContainerInspect, ImageInspect, DockerInfo, DockerVersion, PsEntry } from './schemas.js'
@@ -13,11 +14,13 @@ export class Docker {
   readonly containers: ContainerClient
   readonly images: ImageClient
   readonly buildx: BuildxClient
+  readonly volumes: VolumeClient
 
   constructor(readonly cli: DockerCli = new DockerCli()) {
     this.system = new SystemClient(cli)
     this.containers = new ContainerClient(cli)
     this.images = new ImageClient(cli)
     this.buildx = new BuildxClient(cli)
+    this.volumes = new VolumeClient(cli)
   }
 }

@@ -8,7 +8,7 @@ import { CaigedError, ExitCode } from '../errors.js'
 export function parseHostVersion(stdout: string): string | undefined {
   const first = stdout.trim().split(/\s+/)[0] ?? ''
   const version = first.startsWith('v') ? first.slice(1) : first
-  return semver.valid(version) ?? undefined
+  return /^\d/.test(version) ? (semver.valid(version) ?? undefined) : undefined
 }
 
 export type VersionSource = 'OPENCODE_VERSION' | 'flag' | 'host opencode' | 'registry latest'

@@ -25,8 +25,10 @@ export function spinRoots(
   return roots
 }
 
+export const isSpinName = (name: string) => SPIN_NAME_PATTERN.test(name) && name.length <= MAX_SPIN_NAME_LENGTH
+
 export function checkSpinName(name: string): string {
-  if (!SPIN_NAME_PATTERN.test(name) || name.length > MAX_SPIN_NAME_LENGTH) {
+  if (!isSpinName(name)) {
     throw usageError(
       `"${name}" is not a valid spin name.`,
       `Spin names match ^[a-z0-9][a-z0-9_-]*$ (at most ${MAX_SPIN_NAME_LENGTH} characters), e.g. dev, qa, security.`,
@@ -48,7 +50,7 @@ export async function listSpins(roots: [SpinSource, string][]): Promise<SpinLoca
     for (const entry of entries) {
       const isDir =
         entry.isDirectory() || (entry.isSymbolicLink() && (await isDirectory(path.join(root, entry.name))))
-      if (!isDir || !SPIN_NAME_PATTERN.test(entry.name) || found.has(entry.name)) continue
+      if (!isDir || !isSpinName(entry.name) || found.has(entry.name)) continue
       found.set(entry.name, { name: entry.name, source, dir: path.join(root, entry.name) })
     }
   }
