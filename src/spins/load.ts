@@ -50,7 +50,7 @@ async function locationOfPath(arg: string): Promise<SpinLocation> {
     throw new CaigedError(`There is no spin folder at ${dir}.`, { exitCode: ExitCode.NotFound })
   }
   const name = path.basename(dir)
-  if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) {
+  if (!isSpinName(name)) {
     throw usageError(
       `The spin folder "${dir}" has no valid spin name.`,
       'A spin folder is named like its spin: ^[a-z0-9][a-z0-9_-]*$.',
