@@ -94,7 +94,10 @@ export function configDrift(requested: Record<string, string>, existing: Record<
  * `docker run` arguments for a request. Bind mounts use --mount, so paths with ":", "," or spaces
  * work; the password and secrets are `-e NAME` with their values in `env`.
  */
-export function runSpec(request: ContainerRequest, secrets: { password: string; values: Record<string, string> }): RunSpec {
+export function runSpec(
+  request: ContainerRequest,
+  secrets: { password: string; values: Record<string, string> },
+): RunSpec {
   const args = ['--name', request.name, '--hostname', request.name]
   for (const [key, value] of Object.entries(containerLabels(request))) args.push('--label', `${key}=${value}`)
   args.push(
@@ -120,14 +123,31 @@ export function runSpec(request: ContainerRequest, secrets: { password: string; 
   if (request.gh.hostDir && request.gh.mode !== 'none') {
     args.push(
       '--mount',
-      mount({ type: 'bind', src: request.gh.hostDir, dst: ContainerPath.gh, ...(request.gh.mode === 'ro' ? { readonly: '' } : {}) }),
+      mount({
+        type: 'bind',
+        src: request.gh.hostDir,
+        dst: ContainerPath.gh,
+        ...(request.gh.mode === 'ro' ? { readonly: '' } : {}),
+      }),
     )
   }
   if (request.dockerSocket) {
-    args.push('--mount', mount({ type: 'bind', src: request.dockerSocket.path, dst: ContainerPath.dockerSocket }))
+    args.push(
+      '--mount',
+      mount({ type: 'bind', src: request.dockerSocket.path, dst: ContainerPath.dockerSocket }),
+    )
     args.push('--group-add', String(request.dockerSocket.gid))
   }
-  args.push('-e', PASSWORD_ENV, '-e', `AGENT_SPIN=${request.spin}`, '-e', 'AGENT_DAEMON=1', '-e', `AGENT_WORKDIR=${ContainerPath.workspace}`)
+  args.push(
+    '-e',
+    PASSWORD_ENV,
+    '-e',
+    `AGENT_SPIN=${request.spin}`,
+    '-e',
+    'AGENT_DAEMON=1',
+    '-e',
+    `AGENT_WORKDIR=${ContainerPath.workspace}`,
+  )
   const env: Record<string, string> = { [PASSWORD_ENV]: secrets.password }
   for (const name of request.secretEnvNames) {
     args.push('-e', name)

@@ -41,7 +41,10 @@ export class ContainerClient {
    * `docker run -d` with the given argv (after "run -d"). Secret values travel in `env`, never in
    * args. Returns the new container's id, or the failure for the caller to explain (port taken, ...).
    */
-  async run(args: string[], env: Record<string, string>): Promise<{ id: string } | { failure: DockerResult }> {
+  async run(
+    args: string[],
+    env: Record<string, string>,
+  ): Promise<{ id: string } | { failure: DockerResult }> {
     const result = await this.cli.exec(['run', '-d', ...args], { env })
     if (result.exitCode !== 0) return { failure: result }
     return { id: result.stdout.trim() }
@@ -61,14 +64,21 @@ export class ContainerClient {
   }
 
   /** Runs a command in a running container, with text on its stdin (never in argv). */
-  async execWithInput(name: string, command: string[], input: string, env: Record<string, string> = {}): Promise<DockerResult> {
+  async execWithInput(
+    name: string,
+    command: string[],
+    input: string,
+    env: Record<string, string> = {},
+  ): Promise<DockerResult> {
     const envArgs = Object.keys(env).flatMap((k) => ['--env', k])
     return this.cli.exec(['exec', '-i', ...envArgs, name, ...command], { input, env })
   }
 
   /** `docker exec` with the terminal attached (shell); returns the command's exit code. */
   async execInteractive(name: string, command: string[], tty: boolean): Promise<number> {
-    const result = await this.cli.exec(['exec', '-i', ...(tty ? ['-t'] : []), name, ...command], { inheritStdio: true })
+    const result = await this.cli.exec(['exec', '-i', ...(tty ? ['-t'] : []), name, ...command], {
+      inheritStdio: true,
+    })
     return result.exitCode
   }
 
@@ -80,7 +90,9 @@ export class ContainerClient {
 
   /** `docker logs [-f]` to the terminal; returns docker's exit code. */
   async logsInteractive(name: string, follow: boolean): Promise<number> {
-    const result = await this.cli.exec(['logs', ...(follow ? ['--follow'] : []), '--', name], { inheritStdio: true })
+    const result = await this.cli.exec(['logs', ...(follow ? ['--follow'] : []), '--', name], {
+      inheritStdio: true,
+    })
     return result.exitCode
   }
 

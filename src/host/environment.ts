@@ -6,24 +6,36 @@ import { CaigedError, ExitCode, usageError } from '../errors.js'
 /** What a run takes from the host: paths it may mount or copy, and the secrets it was asked to pass. */
 
 export function hostAuthFile(env: NodeJS.ProcessEnv = process.env): string {
-  const data = env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : path.join(home(env), '.local', 'share')
+  const data =
+    env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME)
+      ? env.XDG_DATA_HOME
+      : path.join(home(env), '.local', 'share')
   return path.join(data, 'opencode', 'auth.json')
 }
 
 export function hostGhDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.GH_CONFIG_DIR && path.isAbsolute(env.GH_CONFIG_DIR)) return env.GH_CONFIG_DIR
-  const config = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(home(env), '.config')
+  const config =
+    env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME)
+      ? env.XDG_CONFIG_HOME
+      : path.join(home(env), '.config')
   return path.join(config, 'gh')
 }
 
 const home = (env: NodeJS.ProcessEnv) => env.HOME || os.homedir()
 
 export async function isDirectory(p: string): Promise<boolean> {
-  return fs.stat(p).then((s) => s.isDirectory(), () => false)
+  return fs.stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  )
 }
 
 export async function fileMtimeSeconds(p: string): Promise<number | undefined> {
-  return fs.stat(p).then((s) => (s.isFile() ? Math.floor(s.mtimeMs / 1000) : undefined), () => undefined)
+  return fs.stat(p).then(
+    (s) => (s.isFile() ? Math.floor(s.mtimeMs / 1000) : undefined),
+    () => undefined,
+  )
 }
 
 /** The project folder: it must exist (docker would create a missing one, owned by root). */
@@ -42,17 +54,43 @@ export async function checkWorkdir(dir: string): Promise<string> {
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 /** Names the container must never get from the host: caiged sets them itself. */
-const RESERVED = new Set(['OPENCODE_SERVER_PASSWORD', 'HOME', 'PATH', 'AGENT_SPIN', 'AGENT_DAEMON', 'AGENT_WORKDIR'])
+const RESERVED = new Set([
+  'OPENCODE_SERVER_PASSWORD',
+  'HOME',
+  'PATH',
+  'AGENT_SPIN',
+  'AGENT_DAEMON',
+  'AGENT_WORKDIR',
+])
 
 /** --secret-env names (repeatable, or comma-separated as the original allowed), with their host values. */
-export function secretEnv(names: string[], env: NodeJS.ProcessEnv = process.env): { names: string[]; values: Record<string, string> } {
-  const list = [...new Set(names.flatMap((n) => n.split(',')).map((n) => n.trim()).filter(Boolean))]
+export function secretEnv(
+  names: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { names: string[]; values: Record<string, string> } {
+  const list = [
+    ...new Set(
+      names
+        .flatMap((n) => n.split(','))
+        .map((n) => n.trim())
+        .filter(Boolean),
+    ),
+  ]
   const values: Record<string, string> = {}
   for (const name of list) {
-    if (!ENV_NAME.test(name)) throw usageError(`Invalid secret env name "${name}".`, 'Names look like JFROG_TOKEN: letters, digits and "_", not starting with a digit.')
-    if (RESERVED.has(name)) throw usageError(`${name} cannot be passed as a secret: caiged sets it in the container itself.`)
+    if (!ENV_NAME.test(name))
+      throw usageError(
+        `Invalid secret env name "${name}".`,
+        'Names look like JFROG_TOKEN: letters, digits and "_", not starting with a digit.',
+      )
+    if (RESERVED.has(name))
+      throw usageError(`${name} cannot be passed as a secret: caiged sets it in the container itself.`)
     const value = env[name]
-    if (value === undefined) throw usageError(`The secret env ${name} is not set in this shell.`, `export ${name}=... first, or leave --secret-env ${name} out.`)
+    if (value === undefined)
+      throw usageError(
+        `The secret env ${name} is not set in this shell.`,
+        `export ${name}=... first, or leave --secret-env ${name} out.`,
+      )
     values[name] = value
   }
   return { names: list, values }
@@ -67,19 +105,24 @@ export async function checkEnvFile(file: string | undefined): Promise<string | u
     await fs.access(absolute, fs.constants.R_OK)
   } catch (error) {
     if (error instanceof CaigedError) throw error
-    throw usageError(`The secret env file ${absolute} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`)
+    throw usageError(
+      `The secret env file ${absolute} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+    )
   }
   return absolute
 }
 
 /** The engine's socket, for --enable-docker-sock: a unix DOCKER_HOST's path, else the default. */
-export async function dockerSocket(env: NodeJS.ProcessEnv = process.env): Promise<{ path: string; gid: number }> {
+export async function dockerSocket(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ path: string; gid: number }> {
   const host = env.DOCKER_HOST
   if (host && !host.startsWith('unix://')) {
     throw usageError(`--enable-docker-sock needs a local unix socket, but DOCKER_HOST is ${host}.`)
   }
   const socket = host ? host.slice('unix://'.length) : '/var/run/docker.sock'
   const stat = await fs.stat(socket).catch(() => undefined)
-  if (!stat?.isSocket()) throw new CaigedError(`There is no Docker socket at ${socket} to mount.`, { exitCode: ExitCode.NotFound })
+  if (!stat?.isSocket())
+    throw new CaigedError(`There is no Docker socket at ${socket} to mount.`, { exitCode: ExitCode.NotFound })
   return { path: socket, gid: stat.gid }
 }

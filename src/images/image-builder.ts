@@ -43,6 +43,8 @@ export interface PreparedPlan {
 export interface ImageStatus {
   spin: string
   image: string
+  /** The image's id when it exists (before any rebuild). */
+  id: string | undefined
   reasons: string[]
 }
 
@@ -96,6 +98,7 @@ export class ImageBuilder {
         return {
           spin: spin.name,
           image,
+          id: inspected?.Id,
           reasons: staleReasons(expectedSpinLabels(plan, spin), inspected?.Config.Labels),
         }
       }),

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { fetchWithTimeout } from './http.js'
 
 const HealthSchema = z.object({ healthy: z.boolean(), version: z.string() })
 export type Health = z.infer<typeof HealthSchema>
@@ -20,10 +21,11 @@ export function basicAuth(password: string, username = 'opencode'): string {
 export async function probeHealth(baseUrl: string, password: string, requestTimeoutMs = 500): Promise<Probe> {
   let response: Response
   try {
-    response = await fetch(new URL('/global/health', baseUrl), {
-      headers: { authorization: basicAuth(password) },
-      signal: AbortSignal.timeout(requestTimeoutMs),
-    })
+    response = await fetchWithTimeout(
+      new URL('/global/health', baseUrl),
+      { headers: { authorization: basicAuth(password) } },
+      requestTimeoutMs,
+    )
   } catch (error) {
     return { kind: 'unreachable', detail: (error as Error).message }
   }
@@ -70,6 +72,8 @@ export async function waitForHealthy(
   for (;;) {
     last = await probeHealth(baseUrl, password, options.requestTimeoutMs ?? 500)
     if (last.kind === 'healthy') return last.health
+    // A 401 comes from a running server that refuses this password: waiting will not change it.
+    if (last.kind === 'unauthorized') throw new HealthTimeout(last, 'the server refuses the password')
     attempt++
     // Checking whether to give up costs a docker call: not on every 100 ms poll.
     if (options.giveUp && attempt % 10 === 0) {

@@ -2,7 +2,8 @@ import { execa } from 'execa'
 import { CaigedError, ExitCode } from '../errors.js'
 import { parseHostVersion } from './version.js'
 
-const MISSING_HINT = 'Install OpenCode on this machine (npm i -g opencode-ai@VERSION, or see https://opencode.ai), or use --no-connect.'
+const MISSING_HINT =
+  'Install OpenCode on this machine (npm i -g opencode-ai@VERSION, or see https://opencode.ai), or use --no-connect.'
 
 /** The host's OpenCode client version, or undefined when there is none on PATH. */
 export async function hostOpencodeVersion(): Promise<string | undefined> {
@@ -12,10 +13,13 @@ export async function hostOpencodeVersion(): Promise<string | undefined> {
 }
 
 export function missingClientError(): CaigedError {
-  return new CaigedError('OpenCode is not installed on this machine: there is no `opencode` on PATH to attach with.', {
-    exitCode: ExitCode.NotFound,
-    hint: MISSING_HINT,
-  })
+  return new CaigedError(
+    'OpenCode is not installed on this machine: there is no `opencode` on PATH to attach with.',
+    {
+      exitCode: ExitCode.NotFound,
+      hint: MISSING_HINT,
+    },
+  )
 }
 
 /**
@@ -23,7 +27,10 @@ export function missingClientError(): CaigedError {
  * through its environment (attach defaults --password to OPENCODE_SERVER_PASSWORD), never argv.
  * Returns the client's exit code.
  */
-export async function attach(url: string, options: { password: string; directory: string; session?: string }): Promise<number> {
+export async function attach(
+  url: string,
+  options: { password: string; directory: string; session?: string },
+): Promise<number> {
   const args = ['attach', url, '--dir', options.directory]
   if (options.session) args.push('--session', options.session)
   const child = execa('opencode', args, {

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { basicAuth } from './health.js'
+import { fetchWithTimeout } from './http.js'
 
 const SessionSchema = z.object({
   id: z.string(),
@@ -11,17 +12,24 @@ const SessionSchema = z.object({
  * The most recently updated session of the server's project, through the server API (the
  * original listed files inside the container, which broke when OpenCode moved to SQLite).
  */
-export async function latestSession(baseUrl: string, password: string, directory: string): Promise<string | undefined> {
+export async function latestSession(
+  baseUrl: string,
+  password: string,
+  directory: string,
+): Promise<string | undefined> {
   try {
-    const response = await fetch(new URL(`/session?directory=${encodeURIComponent(directory)}`, baseUrl), {
-      headers: { authorization: basicAuth(password) },
-      signal: AbortSignal.timeout(5_000),
-    })
+    const response = await fetchWithTimeout(
+      new URL(`/session?directory=${encodeURIComponent(directory)}`, baseUrl),
+      { headers: { authorization: basicAuth(password) } },
+      5_000,
+    )
     if (!response.ok) return undefined
     const parsed = z.array(SessionSchema).safeParse(await response.json())
     if (!parsed.success) return undefined
     const sessions = parsed.data.filter((s) => s.directory === undefined || s.directory === directory)
-    sessions.sort((a, b) => (b.time?.updated ?? b.time?.created ?? 0) - (a.time?.updated ?? a.time?.created ?? 0))
+    sessions.sort(
+      (a, b) => (b.time?.updated ?? b.time?.created ?? 0) - (a.time?.updated ?? a.time?.created ?? 0),
+    )
     return sessions[0]?.id
   } catch {
     return undefined

@@ -25,7 +25,8 @@ export function spinRoots(
   return roots
 }
 
-export const isSpinName = (name: string) => SPIN_NAME_PATTERN.test(name) && name.length <= MAX_SPIN_NAME_LENGTH
+export const isSpinName = (name: string) =>
+  SPIN_NAME_PATTERN.test(name) && name.length <= MAX_SPIN_NAME_LENGTH
 
 export function checkSpinName(name: string): string {
   if (!isSpinName(name)) {

@@ -1,6 +1,13 @@
 import path from 'node:path'
 import { CaigedError, ExitCode, usageError } from '../errors.js'
-import { findSpin, isDirectory, isSpinName, readSpinFiles, spinRoots, type SpinLocation } from './discovery.js'
+import {
+  findSpin,
+  isDirectory,
+  isSpinName,
+  readSpinFiles,
+  spinRoots,
+  type SpinLocation,
+} from './discovery.js'
 import type { SpinManifest } from './manifest.js'
 import { InvalidSpinError, type SpinProblem } from './problems.js'
 import { validateSpinFiles, type ValidSkill } from './validate.js'

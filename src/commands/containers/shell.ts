@@ -1,0 +1,36 @@
+import { Args } from '@oclif/core'
+import { BaseCommand } from '../../base-command.js'
+import { ContainerService } from '../../containers/service.js'
+import { Docker } from '../../docker/index.js'
+import { CaigedError } from '../../errors.js'
+
+export default class ContainersShell extends BaseCommand {
+  static override summary =
+    'Open a shell (or run a command) in a running caiged container, as the agent user.'
+  static override description = 'The shell is $CONTAINER_SHELL or /bin/bash. Its exit code becomes caiged’s.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> caiged-dev-code-my-app',
+    '<%= config.bin %> <%= command.id %> caiged-dev-code-my-app -- git status',
+  ]
+  static override strict = false
+  static override args = { name: Args.string({ description: 'The container name.', required: true }) }
+
+  async run(): Promise<void> {
+    const { args, argv } = await this.parse(ContainersShell)
+    const command = (argv as string[]).slice(1)
+    const docker = new Docker()
+    const container = await new ContainerService(docker).get(args.name)
+    if (!container.State.Running) {
+      throw new CaigedError(`The container ${container.Name} is not running.`, {
+        hint: `Start it: caiged containers start ${container.Name}`,
+      })
+    }
+    const argvInside = command.length ? command : [process.env.CONTAINER_SHELL || '/bin/bash']
+    const code = await docker.containers.execInteractive(
+      container.Name,
+      argvInside,
+      Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    )
+    if (code !== 0) this.exit(code)
+  }
+}

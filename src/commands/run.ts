@@ -1,0 +1,347 @@
+import { Args, Flags } from '@oclif/core'
+import fs from 'node:fs/promises'
+import { BaseCommand } from '../base-command.js'
+import { renderBanner } from '../containers/banner.js'
+import { connectTui } from '../containers/connect-flow.js'
+import { containerName, deriveProjectName, imagePrefix, slugify } from '../containers/naming.js'
+import { derivePassword } from '../containers/password.js'
+import { configDrift, configLabels, volumeName, type ContainerRequest } from '../containers/run-spec.js'
+import { ContainerService, portOf, type ReconcileAction } from '../containers/service.js'
+import { Docker } from '../docker/index.js'
+import { CaigedError, usageError } from '../errors.js'
+import {
+  checkEnvFile,
+  checkWorkdir,
+  dockerSocket,
+  fileMtimeSeconds,
+  hostAuthFile,
+  hostGhDir,
+  isDirectory,
+  secretEnv,
+} from '../host/environment.js'
+import { localImage } from '../bake/plan.js'
+import { ImageBuilder, type ImageStatus, type PreparedPlan } from '../images/image-builder.js'
+import { baseImageFrom } from '../images/options.js'
+import { hostOpencodeVersion, missingClientError } from '../opencode/host-client.js'
+import { NpmRegistry } from '../opencode/npm-registry.js'
+import { OpencodePackageCache, hostHasAvx2 } from '../opencode/package-cache.js'
+import { resolveOpencodeVersion } from '../opencode/version.js'
+import { cacheDir, saltFile } from '../paths.js'
+import { loadSpin } from '../spins/load.js'
+import { Labels } from '../bake/plan.js'
+import { loadOrCreateSalt } from '../state/salt.js'
+import { confirm } from '../ui/prompt.js'
+import { taskList } from '../ui/tasks.js'
+
+interface RunResult {
+  name: string
+  spin: string
+  project: string
+  workdir: string
+  url: string
+  port: number
+  action: ReconcileAction
+  opencodeVersion: string
+  image: string
+}
+
+const ACTION_TITLES: Record<ReconcileAction, string> = {
+  reused: 'CONNECTING TO RUNNING CONTAINER',
+  started: 'RESUMED STOPPED CONTAINER (sessions kept)',
+  created: 'CONTAINER STARTED',
+  recreated: 'CONTAINER RECREATED (sessions kept)',
+}
+
+export default class Run extends BaseCommand {
+  static override summary =
+    'Start (or reuse) the agent container for a project and spin, and attach the OpenCode TUI.'
+  static override description =
+    'Builds the spin image if it is missing or stale, then makes sure the project’s container runs: a ' +
+    'running one is reused, a stopped one started, a missing one created. The OpenCode server inside ' +
+    'listens on 127.0.0.1 only, behind a password derived from the container name and your salt. The ' +
+    'project is mounted read-write at /workspace; sessions live in a named volume and survive stop, ' +
+    'image upgrades and recreation. The container is named caiged-<spin>-<project>, where the project ' +
+    'is the last two segments of WORKDIR unless --project is given.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> . --spin dev',
+    '<%= config.bin %> <%= command.id %> ~/code/app --spin qa --no-connect',
+    'JFROG_TOKEN=... <%= config.bin %> <%= command.id %> . --spin dev --secret-env JFROG_TOKEN',
+  ]
+  static override enableJsonFlag = true
+  static override args = {
+    workdir: Args.string({ description: 'The project folder (mounted at /workspace).', default: '.' }),
+  }
+  static override flags = {
+    spin: Flags.string({
+      description: 'The role to run: dev, qa, security or your own (caiged spins list).',
+      required: true,
+    }),
+    project: Flags.string({
+      description: 'Project name for the container name, instead of the last two path segments.',
+    }),
+    'enable-docker-sock': Flags.boolean({
+      description: 'Mount the Docker socket: root on this machine for the agent. Asks first; --yes answers.',
+    }),
+    yes: Flags.boolean({ char: 'y', description: 'Answer yes to confirmations (for scripts).' }),
+    'secret-env': Flags.string({
+      description:
+        'Pass this host env var into the container (repeatable). Its value never appears in any argv.',
+      multiple: true,
+    }),
+    'secret-env-file': Flags.string({ description: 'A Docker env file with secrets to pass in.' }),
+    'no-mount-opencode-auth': Flags.boolean({
+      description: 'Do not copy the host’s OpenCode auth.json into the container.',
+    }),
+    'mount-gh-rw': Flags.boolean({ description: 'Mount ~/.config/gh read-write (default: read-only).' }),
+    'no-mount-gh': Flags.boolean({ description: 'Do not mount ~/.config/gh at all.' }),
+    'show-session-password': Flags.boolean({ description: 'Print the server password in the banner.' }),
+    'rebuild-images': Flags.boolean({
+      description: 'Rebuild the images even if they are up to date.',
+      aliases: ['force-build'],
+      deprecateAliases: true,
+    }),
+    recreate: Flags.boolean({
+      description: 'Recreate the container when its settings differ from this run (sessions are kept).',
+    }),
+    'no-connect': Flags.boolean({
+      description: 'Start the container and wait until it is ready, but do not attach.',
+    }),
+    'opencode-version': Flags.string({
+      description: 'OpenCode version for the image (default: your host’s).',
+    }),
+    'base-image': Flags.string({
+      description: 'Base image. Env: CAIGED_BASE_IMAGE. Default: debian:bookworm-slim.',
+    }),
+  }
+
+  async run(): Promise<RunResult | undefined> {
+    const { args, flags } = await this.parse(Run)
+    if (this.jsonEnabled() && !flags['no-connect'])
+      throw usageError('--json needs --no-connect: an attached TUI is not data.')
+    const connect = !flags['no-connect']
+
+    // Everything the user gave is checked before anything is built or created.
+    const workdir = await checkWorkdir(args.workdir)
+    const secrets = secretEnv(flags['secret-env'] ?? [])
+    const envFile = await checkEnvFile(flags['secret-env-file'])
+    const baseImage = baseImageFrom(flags['base-image'])
+    const prefix = imagePrefix()
+    const project = flags.project !== undefined ? slugify(flags.project) : deriveProjectName(workdir)
+    const name = containerName(flags.spin, project, prefix)
+    const spin = await loadSpin(flags.spin, workdir)
+    const socket = flags['enable-docker-sock'] ? await dockerSocket() : undefined
+    if (socket && !flags.yes) {
+      const ok = await confirm(
+        'WARNING: --enable-docker-sock gives the agent root-equivalent access to this machine (it can start ' +
+          'containers that mount any file). Continue?',
+        '--yes',
+      )
+      if (!ok) throw new CaigedError('Cancelled: the container was not started.')
+    }
+    const hostVersion = await hostOpencodeVersion()
+    // A missing client is said before any build, when a connect will follow.
+    if (connect && !hostVersion) throw missingClientError()
+
+    const salt = await loadOrCreateSalt(saltFile())
+    const password = derivePassword(name, salt)
+    const docker = new Docker()
+    const service = new ContainerService(docker)
+    const existing = await service.find(name)
+
+    const ghDir = hostGhDir()
+    const authFile = hostAuthFile()
+    const authMtime = flags['no-mount-opencode-auth'] ? undefined : await fileMtimeSeconds(authFile)
+    const request: Omit<ContainerRequest, 'hostPort' | 'image' | 'opencodeVersion'> = {
+      name,
+      spin: spin.name,
+      project,
+      workdir,
+      volume: volumeName(name),
+      gh: {
+        mode: flags['no-mount-gh'] ? 'none' : flags['mount-gh-rw'] ? 'rw' : 'ro',
+        hostDir: !flags['no-mount-gh'] && (await isDirectory(ghDir)) ? ghDir : undefined,
+      },
+      auth: authMtime === undefined ? 'none' : 'copy',
+      dockerSocket: socket,
+      secretEnvNames: secrets.names,
+      secretEnvFile: envFile,
+    }
+
+    // Settings that differ from how the container was made are never silently ignored.
+    let recreate = false
+    if (existing) {
+      const drift = configDrift(
+        configLabels({ ...request, hostPort: 0, image: '', opencodeVersion: '' }),
+        existing.Config.Labels,
+      )
+      if (drift.length > 0) {
+        const list = drift.join('; ')
+        if (flags.recreate) recreate = true
+        else if (flags.yes) recreate = true
+        else {
+          recreate = await confirm(
+            `${name} was made with other settings (${list}). Recreate it? Sessions are kept.`,
+            '--recreate',
+          ).catch((error: unknown) => {
+            throw error instanceof CaigedError
+              ? new CaigedError(`${name} was made with other settings: ${list}.`, {
+                  exitCode: error.exitCode,
+                  hint: 'Run again with --recreate to apply them (sessions are kept), or with the settings it was made with.',
+                })
+              : error
+          })
+          if (!recreate) throw new CaigedError(`Cancelled: ${name} keeps its settings (${list}).`)
+        }
+      }
+    }
+
+    const registry = new NpmRegistry()
+    const builder = new ImageBuilder(
+      docker,
+      new OpencodePackageCache(cacheDir(), registry, await hostHasAvx2()),
+    )
+    const ctx: {
+      prepared?: PreparedPlan
+      status?: ImageStatus
+      imageId?: string
+      version: string
+      action?: ReconcileAction
+      port?: number
+      serverVersion?: string
+    } = { version: '' }
+
+    try {
+      await taskList<typeof ctx>(
+        [
+          {
+            title: `Image for spin ${spin.name}`,
+            rendererOptions: { outputBar: 8, persistentOutput: false },
+            task: async (c, task) => {
+              const envValue = flags['opencode-version'] ?? process.env.OPENCODE_VERSION?.trim()
+              const imageRef = localImage(prefix, spin.name)
+              // No flag, env or host client: keep the version the image has rather than ask the registry.
+              const current = envValue || hostVersion ? undefined : await docker.images.inspect(imageRef)
+              const { version } = await resolveOpencodeVersion({
+                requested: envValue
+                  ? { value: envValue, source: flags['opencode-version'] ? 'flag' : 'OPENCODE_VERSION' }
+                  : undefined,
+                hostVersion: async () => hostVersion ?? current?.Config.Labels[Labels.opencodeVersion],
+                resolveFromRegistry: (spec) => registry.resolveVersion('opencode-ai', spec),
+              })
+              c.version = version
+              c.prepared = await builder.prepare([spin], {
+                opencodeVersion: version,
+                imagePrefix: prefix,
+                baseImage,
+                uid: process.getuid?.() ?? 1000,
+                gid: process.getgid?.() ?? 1000,
+              })
+              const [status] = await builder.status(c.prepared.plan)
+              if (!status) throw new Error('no image status')
+              if (flags['rebuild-images'] && status.reasons.length === 0)
+                status.reasons.push('--rebuild-images')
+              c.status = status
+              if (status.reasons.length === 0) {
+                task.title = `Image ${status.image} is up to date (OpenCode ${version})`
+              } else {
+                task.title = `Building ${status.image} (${status.reasons.join('; ')})`
+                await builder.build(c.prepared, [spin.name], (line) => {
+                  task.output = line
+                })
+                task.title = `Built ${status.image} (OpenCode ${version})`
+              }
+              // One image inspect on the warm path: a rebuild is the only reason to look again.
+              c.imageId =
+                status.reasons.length === 0 ? status.id : (await docker.images.inspect(status.image))?.Id
+            },
+          },
+          {
+            title: `Container ${name}`,
+            task: async (c, task) => {
+              const full = {
+                ...request,
+                image: c.status?.image ?? localImage(prefix, spin.name),
+                opencodeVersion: c.version,
+              }
+              const creds = { password, values: secrets.values }
+              if (existing && existing.Image !== c.imageId) {
+                task.title = `Recreating ${name}: its image changed (sessions are kept in ${request.volume})`
+                c.port = await service.recreate(existing, full, creds)
+                c.action = 'recreated'
+              } else if (existing && recreate) {
+                task.title = `Recreating ${name} with the new settings (sessions are kept in ${request.volume})`
+                c.port = await service.recreate(existing, full, creds)
+                c.action = 'recreated'
+              } else if (existing?.State.Running) {
+                c.port = portOf(existing)
+                c.action = 'reused'
+              } else if (existing) {
+                await service.start(existing)
+                c.port = portOf(existing)
+                c.action = 'started'
+              } else {
+                c.port = await service.create(full, creds)
+                c.action = 'created'
+              }
+              if (c.port === undefined)
+                throw new CaigedError(`${name} has no port label; recreate it with --recreate.`)
+              // A fresh or restarted container gets the host's auth.json (a running one keeps its own).
+              if (c.action !== 'reused' && authMtime !== undefined) {
+                await service.copyAuth(name, await fs.readFile(authFile, 'utf8'), authMtime)
+              }
+              task.title = `Container ${name} ${c.action} on 127.0.0.1:${c.port}`
+            },
+          },
+          {
+            title: 'Wait for the OpenCode server',
+            task: async (c, task) => {
+              const health = await service.waitHealthy(name, c.port as number, password)
+              c.serverVersion = health.version
+              task.title = `OpenCode ${health.version} is ready`
+            },
+          },
+        ],
+        { json: this.jsonEnabled() },
+      ).run(ctx)
+    } finally {
+      ctx.prepared?.dispose()
+    }
+
+    const port = ctx.port as number
+    const url = `http://127.0.0.1:${port}`
+    const action = ctx.action as ReconcileAction
+    this.log(
+      renderBanner({
+        name,
+        url,
+        project,
+        spin: spin.name,
+        action: ACTION_TITLES[action],
+        password: flags['show-session-password'] ? password : undefined,
+      }),
+    )
+    const result: RunResult = {
+      name,
+      spin: spin.name,
+      project,
+      workdir,
+      url,
+      port,
+      action,
+      opencodeVersion: ctx.serverVersion ?? ctx.version,
+      image: ctx.status?.image ?? '',
+    }
+    if (!connect) return result
+    const code = await connectTui({
+      name,
+      port,
+      password,
+      serverVersion: ctx.serverVersion ?? ctx.version,
+      hostVersion,
+      warn: (m) => this.warn(m),
+      log: (m) => this.log(m),
+    })
+    if (code !== 0) this.exit(code)
+    return undefined
+  }
+}

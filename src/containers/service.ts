@@ -1,0 +1,163 @@
+import type { Docker } from '../docker/index.js'
+import type { ContainerInspect } from '../docker/schemas.js'
+import { isPortConflict } from '../docker/container-client.js'
+import { lastLine } from '../docker/errors.js'
+import { CaigedError, ExitCode, usageError } from '../errors.js'
+import { isLoopbackPortFree } from '../host/ports.js'
+import { HealthTimeout, waitForHealthy, type Health } from '../opencode/health.js'
+import { Label, MANAGED_FILTER } from './labels.js'
+import { candidatePorts } from './ports.js'
+import { ContainerPath, runSpec, type ContainerRequest } from './run-spec.js'
+
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/
+const MAX_CREATE_ATTEMPTS = 5
+
+export type ReconcileAction = 'reused' | 'started' | 'created' | 'recreated'
+
+export interface Secrets {
+  password: string
+  values: Record<string, string>
+}
+
+/** The host port a caiged container's server is published on, from its labels. */
+export function portOf(container: ContainerInspect): number | undefined {
+  const port = Number(container.Config.Labels[Label.port] ?? container.Config.Labels[Label.legacyPort])
+  return Number.isInteger(port) && port > 0 ? port : undefined
+}
+
+/** Container lifecycle for caiged: identity by labels, ports on loopback, sessions in volumes. */
+export class ContainerService {
+  constructor(private readonly docker: Docker) {}
+
+  /** A caiged container by name; an unrelated container of that name is refused, never touched. */
+  async find(name: string): Promise<ContainerInspect | undefined> {
+    if (!CONTAINER_NAME.test(name)) throw usageError(`"${name}" is not a valid container name.`)
+    const container = await this.docker.containers.inspect(name)
+    if (container && container.Config.Labels[Label.managed] !== 'true') {
+      throw new CaigedError(`The container "${name}" was not made by caiged; caiged leaves it alone.`, {
+        exitCode: ExitCode.Usage,
+        hint: 'caiged containers list shows the containers caiged manages.',
+      })
+    }
+    return container
+  }
+
+  async get(name: string): Promise<ContainerInspect> {
+    const container = await this.find(name)
+    if (!container) {
+      throw new CaigedError(`There is no caiged container named "${name}".`, {
+        exitCode: ExitCode.NotFound,
+        hint: 'caiged containers list shows them all.',
+      })
+    }
+    return container
+  }
+
+  /** Starts a stopped container on the port it was made with. */
+  async start(container: ContainerInspect): Promise<void> {
+    const result = await this.docker.containers.start(container.Name)
+    if (result.exitCode === 0) return
+    const port = portOf(container)
+    if (isPortConflict(result.stderr)) {
+      throw new CaigedError(
+        `Cannot start ${container.Name}: its port 127.0.0.1:${port} is taken by another process.`,
+        {
+          hint: 'Free that port, or run again with --recreate to move the container to a free port (sessions are kept).',
+        },
+      )
+    }
+    throw new CaigedError(`Cannot start ${container.Name}: ${lastLine(result.stderr)}`)
+  }
+
+  /**
+   * Creates and starts a container, on a loopback port no other caiged container holds (running or
+   * stopped) and nothing listens on; a port docker still finds taken is retried with the next one.
+   * A failed create leaves no container behind.
+   */
+  async create(
+    request: Omit<ContainerRequest, 'hostPort'>,
+    secrets: Secrets,
+    preferredPort?: number,
+  ): Promise<number> {
+    const all = await this.docker.containers.list({ all: true, labels: MANAGED_FILTER })
+    const taken = all
+      .filter((c) => c.Names !== request.name)
+      .map((c) => Number(c.labelMap[Label.port] ?? c.labelMap[Label.legacyPort]))
+      .filter(Number.isInteger)
+    const candidates = candidatePorts(taken)
+    if (preferredPort && candidates.includes(preferredPort)) candidates.unshift(preferredPort)
+    let attempts = 0
+    for (const port of candidates) {
+      if (!(await isLoopbackPortFree(port))) continue
+      const spec = runSpec({ ...request, hostPort: port }, secrets)
+      const outcome = await this.docker.containers.run(spec.args, spec.env)
+      if ('id' in outcome) return port
+      // docker may leave a Created container behind: remove it, so nothing half-made remains.
+      await this.docker.containers.remove(request.name, { force: true }).catch(() => undefined)
+      if (!isPortConflict(outcome.failure.stderr) || ++attempts >= MAX_CREATE_ATTEMPTS) {
+        throw new CaigedError(`docker run failed for ${request.name}: ${lastLine(outcome.failure.stderr)}`)
+      }
+    }
+    throw new CaigedError('No free port in 4096-5095 on 127.0.0.1.', {
+      hint: 'Remove containers you no longer need: caiged containers list, then caiged containers rm NAME.',
+    })
+  }
+
+  /** Removes a container but keeps its sessions volume, then creates it anew. */
+  async recreate(
+    existing: ContainerInspect,
+    request: Omit<ContainerRequest, 'hostPort'>,
+    secrets: Secrets,
+  ): Promise<number> {
+    await this.docker.containers.remove(existing.Name, { force: true })
+    return this.create(request, secrets, portOf(existing))
+  }
+
+  /**
+   * Copies the host's OpenCode auth.json into the container's data volume, where OpenCode can
+   * rewrite it when it refreshes a token (a read-only bind of the single file breaks that). A copy
+   * the container refreshed since is kept: only a newer host file replaces it. Content goes through
+   * stdin, never argv.
+   */
+  async copyAuth(name: string, content: string, hostMtimeSeconds: number): Promise<void> {
+    const script = [
+      'set -e',
+      `f=${ContainerPath.auth}`,
+      'if [ -e "$f" ] && [ "$(stat -c %Y "$f")" -ge "$CAIGED_AUTH_MTIME" ]; then cat >/dev/null; exit 0; fi',
+      'umask 077',
+      'cat > "$f.caiged-new"',
+      'mv -f "$f.caiged-new" "$f"',
+    ].join('\n')
+    const result = await this.docker.containers.execWithInput(name, ['sh', '-c', script], content, {
+      CAIGED_AUTH_MTIME: String(hostMtimeSeconds),
+    })
+    if (result.exitCode !== 0) {
+      throw new CaigedError(`Could not copy the OpenCode auth.json into ${name}: ${lastLine(result.stderr)}`)
+    }
+  }
+
+  /** Waits for the authenticated health endpoint; a timeout shows the server's last log lines. */
+  async waitHealthy(name: string, port: number, password: string, timeoutMs = 60_000): Promise<Health> {
+    try {
+      return await waitForHealthy(`http://127.0.0.1:${port}`, password, {
+        timeoutMs,
+        giveUp: async () => {
+          const now = await this.docker.containers.inspect(name)
+          return now?.State.Running
+            ? undefined
+            : `the container stopped (exit code ${now?.State.ExitCode ?? '?'})`
+        },
+      })
+    } catch (error) {
+      if (!(error instanceof HealthTimeout)) throw error
+      const logs = await this.docker.containers.logsTail(name, 20).catch(() => '')
+      const why =
+        error.last.kind === 'unauthorized'
+          ? 'it refuses the password (was the salt file changed? then recreate the container)'
+          : error.reason
+      throw new CaigedError(`The OpenCode server in ${name} is not ready: ${why}.`, {
+        hint: logs ? `Its last log lines:\n${logs}` : `See: caiged containers logs ${name}`,
+      })
+    }
+  }
+}
