@@ -1,0 +1,212 @@
+import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { caiged } from '../support/cli.js'
+import { docker } from '../support/docker.js'
+import { e2eWorld } from '../support/e2e-env.js'
+import { describeEngine, testBaseImage } from '../support/engine.js'
+
+describeEngine('bad input: one clear sentence, a non-zero exit, nothing created', () => {
+  let world: ReturnType<typeof e2eWorld>
+  let project: string
+  let folderNotFile: string
+  const stranger = `caiged-e2e-stranger-${process.pid}`
+
+  beforeAll(() => {
+    world = e2eWorld('bad')
+    project = world.project('p')
+    folderNotFile = world.project('not-a-file')
+    // A container caiged did not make, with a name caiged could have chosen.
+    execFileSync('docker', ['run', '-d', '--name', stranger, testBaseImage, 'sleep', '300'], {
+      stdio: 'ignore',
+    })
+  }, 600_000)
+  afterAll(() => {
+    execFileSync('docker', ['rm', '-f', stranger], { stdio: 'ignore' })
+    world?.cleanup()
+  })
+
+  const noClientPath = () => (world.env.PATH as string).split(':').slice(1).join(':')
+  const cases: [string, () => string[], number, string | RegExp, Record<string, string>?][] = [
+    ['run without --spin', () => ['run', project], 2, /Missing required flag spin/],
+    ['run with an unknown spin', () => ['run', project, '--spin', 'nope'], 5, 'Unknown spin "nope".'],
+    [
+      'run with a traversal spin name',
+      () => ['run', project, '--spin', '../x'],
+      2,
+      '"../x" is not a valid spin name.',
+    ],
+    [
+      'run with a missing workdir',
+      () => ['run', '/nonexistent/caiged-e2e', '--spin', 'dev'],
+      5,
+      'The project folder /nonexistent/caiged-e2e does not exist.',
+    ],
+    [
+      'run with a bad secret env name',
+      () => ['run', project, '--spin', 'dev', '--secret-env', 'BAD-NAME'],
+      2,
+      'Invalid secret env name "BAD-NAME".',
+    ],
+    [
+      'run with an unset secret env',
+      () => ['run', project, '--spin', 'dev', '--secret-env', 'CAIGED_E2E_UNSET'],
+      2,
+      'The secret env CAIGED_E2E_UNSET is not set in this shell.',
+    ],
+    [
+      'run passing the password variable as a secret',
+      () => ['run', project, '--spin', 'dev', '--secret-env', 'OPENCODE_SERVER_PASSWORD'],
+      2,
+      /OPENCODE_SERVER_PASSWORD cannot be passed/,
+      { OPENCODE_SERVER_PASSWORD: 'x' },
+    ],
+    [
+      'run with a missing env file',
+      () => ['run', project, '--spin', 'dev', '--secret-env-file', '/nonexistent/env'],
+      2,
+      'The secret env file /nonexistent/env cannot be read: ENOENT.',
+    ],
+    [
+      'run with a folder as env file',
+      () => ['run', project, '--spin', 'dev', '--secret-env-file', folderNotFile],
+      2,
+      /The secret env file \S+\/not-a-file is not a file\./,
+    ],
+    [
+      'run with the socket flag, no TTY and no --yes',
+      () => ['run', project, '--spin', 'dev', '--no-connect', '--enable-docker-sock'],
+      2,
+      /confirmation needed, but there is no terminal/,
+    ],
+    [
+      'run --json without --no-connect',
+      () => ['run', project, '--spin', 'dev', '--json'],
+      2,
+      /--json needs --no-connect/,
+    ],
+    [
+      'run with no host OpenCode and a connect to follow',
+      () => ['run', project, '--spin', 'dev'],
+      5,
+      /OpenCode is not installed on this machine/,
+      { PATH: 'NO_CLIENT' },
+    ],
+    [
+      'run with a bad IMAGE_PREFIX',
+      () => ['run', project, '--spin', 'dev', '--no-connect'],
+      2,
+      'IMAGE_PREFIX "Bad Prefix" is not a valid name prefix.',
+      { IMAGE_PREFIX: 'Bad Prefix' },
+    ],
+    [
+      'run with a bad base image',
+      () => ['run', project, '--spin', 'dev', '--no-connect', '--base-image', 'UPPER/Case'],
+      2,
+      '"UPPER/Case" is not a valid image reference.',
+    ],
+    [
+      'connect to an unknown container',
+      () => ['connect', 'caiged-nope-nope'],
+      5,
+      'There is no caiged container named "caiged-nope-nope".',
+    ],
+    [
+      'connect to a container caiged did not make',
+      () => ['connect', stranger],
+      2,
+      `The container "${stranger}" was not made by caiged; caiged leaves it alone.`,
+    ],
+    [
+      'connect with an invalid name',
+      () => ['connect', 'bad name!'],
+      2,
+      '"bad name!" is not a valid container name.',
+    ],
+    [
+      'connect without a host OpenCode',
+      () => ['connect', 'caiged-nope-nope'],
+      5,
+      /OpenCode is not installed on this machine/,
+      { PATH: 'NO_CLIENT' },
+    ],
+    [
+      'stop an unknown container',
+      () => ['containers', 'stop', 'caiged-nope-nope'],
+      5,
+      'There is no caiged container named "caiged-nope-nope".',
+    ],
+    [
+      'stop a container caiged did not make',
+      () => ['containers', 'stop', stranger],
+      2,
+      /was not made by caiged/,
+    ],
+    [
+      'start an unknown container',
+      () => ['containers', 'start', 'caiged-nope-nope'],
+      5,
+      'There is no caiged container named "caiged-nope-nope".',
+    ],
+    [
+      'rm an unknown container',
+      () => ['containers', 'rm', 'caiged-nope-nope'],
+      5,
+      'There is no caiged container named "caiged-nope-nope".',
+    ],
+    [
+      'rm with neither names nor --all',
+      () => ['containers', 'rm'],
+      2,
+      'Which containers? Name them, or use --all.',
+    ],
+    [
+      'shell into an unknown container',
+      () => ['containers', 'shell', 'caiged-nope-nope'],
+      5,
+      'There is no caiged container named "caiged-nope-nope".',
+    ],
+    [
+      'logs of an unknown container',
+      () => ['containers', 'logs', 'caiged-nope-nope'],
+      5,
+      'There is no caiged container named "caiged-nope-nope".',
+    ],
+    [
+      'logs of a container caiged did not make',
+      () => ['containers', 'logs', stranger],
+      2,
+      /was not made by caiged/,
+    ],
+  ]
+
+  it.each(cases)(
+    '%s',
+    async (_title, args, code, message, extraEnv = {}) => {
+      const env = { ...world.env, ...extraEnv }
+      if (env.PATH === 'NO_CLIENT') env.PATH = noClientPath()
+      const argv = args()
+      const result = await caiged(argv, { env })
+      expect(result.exitCode, result.stderr).toBe(code)
+      // With --json, the error is JSON on stdout, like every other answer.
+      const said = argv.includes('--json')
+        ? (JSON.parse(result.stdout) as { error: { message: string } }).error.message
+        : result.stderr
+      if (typeof message === 'string') expect(said).toContain(message)
+      else expect(said).toMatch(message)
+      expect(result.stderr).not.toMatch(/\n\s+at /)
+      expect(result.stderr).not.toContain('Unexpected error')
+      // Nothing was made: no container, volume or image of this world.
+      expect(docker(['ps', '-a', '-q', '--filter', `name=^${world.prefix}-`])).toBe('')
+      expect(docker(['volume', 'ls', '-q', '--filter', `name=^${world.prefix}-`])).toBe('')
+      expect(docker(['image', 'ls', '-q', world.prefix])).toBe('')
+    },
+    60_000,
+  )
+
+  it('checks the project folder exists before creating anything in it', () => {
+    expect(fs.existsSync('/nonexistent/caiged-e2e')).toBe(false)
+    expect(fs.readdirSync(path.join(world.root, 'projects', 'p'))).toEqual([])
+  })
+})
