@@ -1,0 +1,372 @@
+import { describe, expect, it } from 'vitest'
+import {
+  configDrift,
+  configLabels,
+  containerLabels,
+  mount,
+  runSpec,
+  volumeName,
+  type ContainerRequest,
+} from '../../src/containers/run-spec.js'
+
+const PASSWORD = 'pw-SECRET-123'
+const SECRETS = { password: PASSWORD, values: { A_TOKEN: 'tok-VALUE-xyz', B_TOKEN: 'tok-VALUE-abc' } }
+
+function request(overrides: Partial<ContainerRequest> = {}): ContainerRequest {
+  return {
+    name: 'caiged-dev-a-b',
+    image: 'caiged:dev',
+    workdir: '/home/u/my proj',
+    hostPort: 4100,
+    volume: 'caiged-dev-a-b-data',
+    gh: { mode: 'ro', hostDir: '/home/u/.config/gh' },
+    auth: 'copy',
+    dockerSocket: undefined,
+    secretEnvNames: ['B_TOKEN', 'A_TOKEN'],
+    secretEnvFile: '/home/u/secrets.env',
+    spin: 'dev',
+    project: 'a-b',
+    opencodeVersion: '1.18.33',
+    ...overrides,
+  }
+}
+
+/** Every value that follows an occurrence of `flag` in argv. */
+function valuesOf(args: string[], flag: string): string[] {
+  const values: string[] = []
+  args.forEach((arg, i) => {
+    const next = args[i + 1]
+    if (arg === flag && next !== undefined) values.push(next)
+  })
+  return values
+}
+
+/** The --label arguments as a map (split at the first "="). */
+function labelsOf(args: string[]): Record<string, string> {
+  const labels: Record<string, string> = {}
+  for (const value of valuesOf(args, '--label')) {
+    const eq = value.indexOf('=')
+    labels[value.slice(0, eq)] = value.slice(eq + 1)
+  }
+  return labels
+}
+
+const mountTo = (args: string[], dst: string) =>
+  valuesOf(args, '--mount').filter((m) => m.split(',').includes(`dst=${dst}`))
+
+describe('runSpec', () => {
+  const { args, env } = runSpec(request(), SECRETS)
+
+  it('starts with the name and the hostname', () => {
+    expect(args.slice(0, 4)).toEqual(['--name', 'caiged-dev-a-b', '--hostname', 'caiged-dev-a-b'])
+  })
+
+  it('runs with tini, no new privileges and no capabilities', () => {
+    expect(args).toContain('--init')
+    expect(valuesOf(args, '--security-opt')).toEqual(['no-new-privileges'])
+    expect(valuesOf(args, '--cap-drop')).toEqual(['ALL'])
+    expect(args).not.toContain('--privileged')
+    expect(args).not.toContain('--cap-add')
+  })
+
+  it('publishes the server on 127.0.0.1 only', () => {
+    expect(valuesOf(args, '-p')).toEqual(['127.0.0.1:4100:4096'])
+    expect(args).not.toContain('-P')
+    expect(args).not.toContain('--publish')
+    expect(args).not.toContain('--publish-all')
+    expect(args).not.toContain('4100:4096')
+    expect(args.some((a) => a.includes('0.0.0.0'))).toBe(false)
+  })
+
+  it('mounts the project folder read-write at /workspace, spaces unquoted', () => {
+    expect(mountTo(args, '/workspace')).toEqual(['type=bind,src=/home/u/my proj,dst=/workspace'])
+  })
+
+  it('mounts the sessions volume, labelled as caiged-managed', () => {
+    expect(mountTo(args, '/home/agent/.local/share/opencode')).toEqual([
+      'type=volume,src=caiged-dev-a-b-data,dst=/home/agent/.local/share/opencode,volume-label=io.caiged.managed=true',
+    ])
+  })
+
+  it('mounts the GitHub config read-only', () => {
+    const [gh, ...rest] = mountTo(args, '/home/agent/.config/gh')
+    expect(rest).toEqual([])
+    expect(gh).toBe('type=bind,src=/home/u/.config/gh,dst=/home/agent/.config/gh,readonly')
+    expect(gh?.endsWith(',readonly')).toBe(true)
+  })
+
+  it('passes the env file by path', () => {
+    expect(valuesOf(args, '--env-file')).toEqual(['/home/u/secrets.env'])
+  })
+
+  it('names the password and the secrets with -e, without values', () => {
+    const names = valuesOf(args, '-e')
+    expect(names).toContain('OPENCODE_SERVER_PASSWORD')
+    expect(names).toContain('A_TOKEN')
+    expect(names).toContain('B_TOKEN')
+    for (const name of ['OPENCODE_SERVER_PASSWORD', 'A_TOKEN', 'B_TOKEN']) {
+      expect(names.filter((n) => n.startsWith(`${name}=`))).toEqual([])
+    }
+    expect(names).toEqual(
+      expect.arrayContaining(['AGENT_SPIN=dev', 'AGENT_DAEMON=1', 'AGENT_WORKDIR=/workspace']),
+    )
+  })
+
+  it('ends with the image', () => {
+    expect(args.at(-1)).toBe('caiged:dev')
+    expect(args.filter((a) => a === 'caiged:dev')).toHaveLength(1)
+  })
+
+  it('puts no secret value in any argument', () => {
+    for (const secret of [PASSWORD, 'tok-VALUE-xyz', 'tok-VALUE-abc', 'SECRET', 'VALUE']) {
+      expect(args.filter((a) => a.includes(secret))).toEqual([])
+    }
+    expect(JSON.stringify(args)).not.toMatch(/SECRET|VALUE/)
+  })
+
+  it('gives the values in env only', () => {
+    expect(env).toEqual({
+      OPENCODE_SERVER_PASSWORD: PASSWORD,
+      A_TOKEN: 'tok-VALUE-xyz',
+      B_TOKEN: 'tok-VALUE-abc',
+    })
+  })
+
+  it('gives an empty value for a secret it was not given', () => {
+    const spec = runSpec(request({ secretEnvNames: ['C_TOKEN'] }), SECRETS)
+    expect(spec.env).toEqual({ OPENCODE_SERVER_PASSWORD: PASSWORD, C_TOKEN: '' })
+    expect(valuesOf(spec.args, '-e')).toContain('C_TOKEN')
+  })
+
+  it('labels the container', () => {
+    expect(labelsOf(args)).toEqual({
+      'io.caiged.managed': 'true',
+      'io.caiged.spin': 'dev',
+      'io.caiged.project': 'a-b',
+      'io.caiged.workdir': '/home/u/my proj',
+      'io.caiged.port': '4100',
+      'opencode.port': '4100',
+      'io.caiged.opencode-version': '1.18.33',
+      'io.caiged.gh': 'ro',
+      'io.caiged.auth': 'copy',
+      'io.caiged.docker-socket': 'no',
+      'io.caiged.secret-env': 'A_TOKEN,B_TOKEN',
+      'io.caiged.secret-env-file': '/home/u/secrets.env',
+      'io.caiged.volume': 'caiged-dev-a-b-data',
+    })
+    expect(labelsOf(args)).toEqual(containerLabels(request()))
+  })
+
+  it('does not sort the request it was given', () => {
+    const r = request()
+    runSpec(r, SECRETS)
+    containerLabels(r)
+    expect(r.secretEnvNames).toEqual(['B_TOKEN', 'A_TOKEN'])
+  })
+
+  it('leaves out the env file when there is none', () => {
+    const spec = runSpec(request({ secretEnvFile: undefined }), SECRETS)
+    expect(spec.args).not.toContain('--env-file')
+    expect(labelsOf(spec.args)['io.caiged.secret-env-file']).toBe('')
+  })
+
+  describe('GitHub config', () => {
+    it('mounts read-write with mode rw', () => {
+      const spec = runSpec(request({ gh: { mode: 'rw', hostDir: '/home/u/.config/gh' } }), SECRETS)
+      expect(mountTo(spec.args, '/home/agent/.config/gh')).toEqual([
+        'type=bind,src=/home/u/.config/gh,dst=/home/agent/.config/gh',
+      ])
+      expect(spec.args.some((a) => a.includes('readonly'))).toBe(false)
+      expect(labelsOf(spec.args)['io.caiged.gh']).toBe('rw')
+    })
+
+    it('mounts nothing when the host has no gh folder, and labels it none', () => {
+      const spec = runSpec(request({ gh: { mode: 'ro', hostDir: undefined } }), SECRETS)
+      expect(mountTo(spec.args, '/home/agent/.config/gh')).toEqual([])
+      expect(spec.args.some((a) => a.includes('.config/gh'))).toBe(false)
+      expect(labelsOf(spec.args)['io.caiged.gh']).toBe('none')
+    })
+
+    it('mounts nothing with mode none', () => {
+      const spec = runSpec(request({ gh: { mode: 'none', hostDir: '/home/u/.config/gh' } }), SECRETS)
+      expect(mountTo(spec.args, '/home/agent/.config/gh')).toEqual([])
+      expect(spec.args.some((a) => a.includes('.config/gh'))).toBe(false)
+      expect(labelsOf(spec.args)['io.caiged.gh']).toBe('none')
+    })
+  })
+
+  describe('Docker socket', () => {
+    it('mounts the socket and adds its group when asked', () => {
+      const spec = runSpec(request({ dockerSocket: { path: '/var/run/docker.sock', gid: 998 } }), SECRETS)
+      expect(mountTo(spec.args, '/var/run/docker.sock')).toEqual([
+        'type=bind,src=/var/run/docker.sock,dst=/var/run/docker.sock',
+      ])
+      expect(valuesOf(spec.args, '--group-add')).toEqual(['998'])
+      expect(labelsOf(spec.args)['io.caiged.docker-socket']).toBe('yes')
+      expect(spec.args.at(-1)).toBe('caiged:dev')
+    })
+
+    it('mounts a socket from another path at the standard path', () => {
+      const spec = runSpec(request({ dockerSocket: { path: '/run/user/1000/docker.sock', gid: 0 } }), SECRETS)
+      expect(mountTo(spec.args, '/var/run/docker.sock')).toEqual([
+        'type=bind,src=/run/user/1000/docker.sock,dst=/var/run/docker.sock',
+      ])
+      expect(valuesOf(spec.args, '--group-add')).toEqual(['0'])
+    })
+
+    it('has neither without it', () => {
+      expect(args).not.toContain('--group-add')
+      expect(args.some((a) => a.includes('docker.sock'))).toBe(false)
+      expect(labelsOf(args)['io.caiged.docker-socket']).toBe('no')
+    })
+  })
+
+  it('quotes a project path with a comma so docker reads it as one field', () => {
+    const spec = runSpec(request({ workdir: '/home/u/a,b' }), SECRETS)
+    expect(mountTo(spec.args, '/workspace')).toEqual(['type=bind,"src=/home/u/a,b",dst=/workspace'])
+    expect(valuesOf(spec.args, '--mount')).toContain('type=bind,"src=/home/u/a,b",dst=/workspace')
+    expect(labelsOf(spec.args)['io.caiged.workdir']).toBe('/home/u/a,b')
+  })
+})
+
+describe('mount', () => {
+  it('joins key=value fields with commas', () => {
+    expect(mount({ type: 'bind', src: '/a', dst: '/w' })).toBe('type=bind,src=/a,dst=/w')
+  })
+
+  it('CSV-quotes a whole field holding a comma', () => {
+    expect(mount({ type: 'bind', src: '/a,b', dst: '/w' })).toBe('type=bind,"src=/a,b",dst=/w')
+  })
+
+  it('CSV-quotes a field holding a double quote, doubling it', () => {
+    expect(mount({ type: 'bind', src: '/a"b', dst: '/w' })).toBe('type=bind,"src=/a""b",dst=/w')
+    expect(mount({ type: 'bind', src: '/a,"b"', dst: '/w' })).toBe('type=bind,"src=/a,""b""",dst=/w')
+  })
+
+  it('CSV-quotes a field holding a newline', () => {
+    expect(mount({ type: 'bind', src: '/a\nb', dst: '/w' })).toBe('type=bind,"src=/a\nb",dst=/w')
+  })
+
+  it.each([
+    ['a colon', '/a:b'],
+    ['a space', '/my proj'],
+    ['non-ASCII', '/home/jürgen/ü'],
+    ['an equals sign', '/a=b'],
+    ["a single quote", "/it's"],
+  ])('does not quote %s', (_what, src) => {
+    expect(mount({ type: 'bind', src, dst: '/w' })).toBe(`type=bind,src=${src},dst=/w`)
+  })
+
+  it('gives a bare key for an empty value', () => {
+    expect(mount({ type: 'bind', src: '/a', dst: '/w', readonly: '' })).toBe('type=bind,src=/a,dst=/w,readonly')
+  })
+})
+
+describe('configDrift', () => {
+  const labels = (overrides: Partial<ContainerRequest> = {}) => configLabels(request(overrides))
+
+  it('finds nothing when the settings are the same', () => {
+    expect(configDrift(labels(), labels())).toEqual([])
+  })
+
+  it('ignores labels that are not configuration', () => {
+    const existing = containerLabels(request({ hostPort: 4999, opencodeVersion: '1.0.0', image: 'x' }))
+    expect(configDrift(labels(), existing)).toEqual([])
+  })
+
+  it('does not care about the order of the secret env names', () => {
+    expect(
+      configDrift(labels({ secretEnvNames: ['A', 'B'] }), labels({ secretEnvNames: ['B', 'A'] })),
+    ).toEqual([])
+  })
+
+  it('says how the secret env names changed', () => {
+    expect(
+      configDrift(labels({ secretEnvNames: ['A', 'B'] }), labels({ secretEnvNames: ['A'] })),
+    ).toEqual(['secret env names: A → A,B'])
+  })
+
+  it('shows an empty setting as none', () => {
+    expect(configDrift(labels({ secretEnvNames: ['A'] }), labels({ secretEnvNames: [] }))).toEqual([
+      'secret env names: none → A',
+    ])
+    expect(configDrift(labels({ secretEnvNames: [] }), labels({ secretEnvNames: ['A'] }))).toEqual([
+      'secret env names: A → none',
+    ])
+    expect(configDrift(labels({ secretEnvFile: undefined }), labels())).toEqual([
+      'secret env file: /home/u/secrets.env → none',
+    ])
+  })
+
+  it('names every setting that differs, in order', () => {
+    expect(
+      configDrift(
+        labels(),
+        labels({
+          workdir: '/elsewhere',
+          gh: { mode: 'rw', hostDir: '/h/gh' },
+          auth: 'none',
+          dockerSocket: { path: '/var/run/docker.sock', gid: 1 },
+          volume: 'old-data',
+        }),
+      ),
+    ).toEqual([
+      'project folder: /elsewhere → /home/u/my proj',
+      'GitHub config mount: rw → ro',
+      'OpenCode auth: none → copy',
+      'Docker socket: yes → no',
+      'sessions volume: old-data → caiged-dev-a-b-data',
+    ])
+  })
+
+  it('shows a label an old container lacks as none', () => {
+    expect(configDrift({ 'io.caiged.gh': 'ro' }, {})).toEqual(['GitHub config mount: none → ro'])
+    expect(configDrift({ 'io.caiged.secret-env': 'A' }, { 'opencode.port': '4100' })).toEqual([
+      'secret env names: none → A',
+    ])
+  })
+
+  it('treats a missing label like an empty one', () => {
+    expect(configDrift({ 'io.caiged.secret-env-file': '' }, {})).toEqual([])
+  })
+
+  it('shows an unknown key by its name', () => {
+    expect(configDrift({ 'x.other': 'b' }, { 'x.other': 'a' })).toEqual(['x.other: a → b'])
+  })
+
+  it('lists the whole configuration for a container made by the original (no caiged labels)', () => {
+    expect(configDrift(labels(), { 'opencode.port': '4100' })).toEqual([
+      'project folder: none → /home/u/my proj',
+      'GitHub config mount: none → ro',
+      'OpenCode auth: none → copy',
+      'Docker socket: none → no',
+      'secret env names: none → A_TOKEN,B_TOKEN',
+      'secret env file: none → /home/u/secrets.env',
+      'sessions volume: none → caiged-dev-a-b-data',
+    ])
+  })
+
+  // Suspected bug: a label an old container lacks is compared as "" but shown as "none", so a
+  // request whose value is literally "none" (gh mount off, no auth) reports a change that reads
+  // "none → none": a recreate prompt that names no difference.
+  it.fails('never reports a change whose two sides read the same', () => {
+    const drift = configDrift(labels({ gh: { mode: 'none', hostDir: undefined }, auth: 'none' }), {
+      'io.caiged.workdir': '/home/u/my proj',
+      'io.caiged.volume': 'caiged-dev-a-b-data',
+      'io.caiged.docker-socket': 'no',
+      'io.caiged.secret-env': 'A_TOKEN,B_TOKEN',
+      'io.caiged.secret-env-file': '/home/u/secrets.env',
+    })
+    for (const line of drift) {
+      const [, before, after] = /: (.*) → (.*)$/.exec(line) ?? []
+      expect(before).not.toBe(after)
+    }
+  })
+})
+
+describe('volumeName', () => {
+  it('appends -data', () => {
+    expect(volumeName('x')).toBe('x-data')
+    expect(volumeName('caiged-dev-a-b')).toBe('caiged-dev-a-b-data')
+  })
+})
