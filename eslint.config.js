@@ -18,13 +18,13 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/docker/**', 'src/opencode/**', 'src/process/**'],
+    ignores: ['src/docker/**', 'src/opencode/**', 'src/host/**'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           paths: [
-            { name: 'execa', message: 'Spawn processes only in src/docker, src/opencode or src/process.' },
+            { name: 'execa', message: 'Spawn processes only in src/docker (docker), src/opencode (opencode, npm) or src/host (git).' },
           ],
         },
       ],

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the local Debian base image the tests use, with no registry: debootstrap -> docker import.
-# git, ripgrep and ca-certificates are included so that caiged's base stage needs no apt download.
+# git, ripgrep, openssh-client and ca-certificates are included so that caiged's base stage needs no apt download.
 # Reused when the image already exists.
 set -euo pipefail
 IMAGE=${CAIGED_TEST_BASE_IMAGE:-local/debian:bookworm}
@@ -14,7 +14,7 @@ MIRROR=$(awk '/^URIs:/{u=$2} /^Suites:/ && / bookworm( |$)/{print u; exit}' /etc
 command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; }
 rootfs=$(mktemp -d)
 trap 'rm -rf "$rootfs"' EXIT
-debootstrap --variant=minbase --include=ca-certificates,git,ripgrep bookworm "$rootfs" "$MIRROR" >/dev/null
+debootstrap --variant=minbase --include=ca-certificates,git,ripgrep,openssh-client bookworm "$rootfs" "$MIRROR" >/dev/null
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
 tar -C "$rootfs" -c . | docker import -c 'CMD ["bash"]' - "$IMAGE" >/dev/null
 echo "base-image: built $IMAGE" >&2

@@ -28,6 +28,8 @@ import { OpencodePackageCache, hostHasAvx2 } from '../opencode/package-cache.js'
 import { resolveOpencodeVersion } from '../opencode/version.js'
 import { cacheDir, saltFile } from '../paths.js'
 import { loadSpin } from '../spins/load.js'
+import { loadUserConfig } from '../config/store.js'
+import { checkSshKey, gitIdentityFor, sshAgentSocket } from '../host/identity.js'
 import { Labels } from '../bake/plan.js'
 import { loadOrCreateSalt } from '../state/salt.js'
 import { confirm } from '../ui/prompt.js'
@@ -73,8 +75,8 @@ export default class Run extends BaseCommand {
   }
   static override flags = {
     spin: Flags.string({
-      description: 'The role to run: dev, qa, security or your own (caiged spins list).',
-      required: true,
+      description:
+        'The role to run: dev, qa, security or your own (caiged spins list). Default: config defaultSpin.',
     }),
     project: Flags.string({
       description: 'Project name for the container name, instead of the last two path segments.',
@@ -89,6 +91,17 @@ export default class Run extends BaseCommand {
       multiple: true,
     }),
     'secret-env-file': Flags.string({ description: 'A Docker env file with secrets to pass in.' }),
+    'git-identity': Flags.option({
+      options: ['host', 'agent', 'none'] as const,
+      description:
+        'Who the agent’s commits are by: host (your git user.name/email, the default), agent (config git.agent, else "caiged agent"), or none.',
+    })(),
+    'ssh-key': Flags.string({
+      description: 'A private key only the agent uses for git over ssh (mounted read-only).',
+    }),
+    'ssh-agent': Flags.boolean({
+      description: 'Forward your ssh-agent ($SSH_AUTH_SOCK) instead: the agent can use all its keys.',
+    }),
     'no-mount-opencode-auth': Flags.boolean({
       description: 'Do not copy the host’s OpenCode auth.json into the container.',
     }),
@@ -121,14 +134,23 @@ export default class Run extends BaseCommand {
     const connect = !flags['no-connect']
 
     // Everything the user gave is checked before anything is built or created.
+    const config = await loadUserConfig()
     const workdir = await checkWorkdir(args.workdir)
-    const secrets = secretEnv(flags['secret-env'] ?? [])
+    const spinName = flags.spin ?? config.defaultSpin
+    if (!spinName) {
+      throw usageError(
+        'Missing --spin: which role should the agent have?',
+        'Give --spin dev (caiged spins list), or set a default: caiged config set defaultSpin dev.',
+      )
+    }
+    // Flags win over config; secret env names from both are passed.
+    const secrets = secretEnv([...(config.secretEnv ?? []), ...(flags['secret-env'] ?? [])])
     const envFile = await checkEnvFile(flags['secret-env-file'])
     const baseImage = baseImageFrom(flags['base-image'])
     const prefix = imagePrefix()
     const project = flags.project !== undefined ? slugify(flags.project) : deriveProjectName(workdir)
-    const name = containerName(flags.spin, project, prefix)
-    const spin = await loadSpin(flags.spin, workdir)
+    const name = containerName(spinName, project, prefix)
+    const spin = await loadSpin(spinName, workdir)
     const socket = flags['enable-docker-sock'] ? await dockerSocket() : undefined
     if (socket && !flags.yes) {
       const ok = await confirm(
@@ -150,7 +172,21 @@ export default class Run extends BaseCommand {
 
     const ghDir = hostGhDir()
     const authFile = hostAuthFile()
-    const authMtime = flags['no-mount-opencode-auth'] ? undefined : await fileMtimeSeconds(authFile)
+    const copyAuth = !flags['no-mount-opencode-auth'] && config.mounts?.opencodeAuth !== false
+    const authMtime = copyAuth ? await fileMtimeSeconds(authFile) : undefined
+    const ghMode = flags['no-mount-gh'] ? 'none' : flags['mount-gh-rw'] ? 'rw' : (config.mounts?.gh ?? 'ro')
+    const git = await gitIdentityFor(
+      flags['git-identity'] ?? config.git?.identity ?? 'host',
+      workdir,
+      spin.name,
+      config,
+    )
+    const sshKey = flags['ssh-key'] ?? config.git?.sshKey
+    const ssh = sshKey
+      ? { key: await checkSshKey(sshKey) }
+      : flags['ssh-agent']
+        ? { agentSocket: await sshAgentSocket() }
+        : {}
     const request: Omit<ContainerRequest, 'hostPort' | 'image' | 'opencodeVersion'> = {
       name,
       spin: spin.name,
@@ -158,13 +194,16 @@ export default class Run extends BaseCommand {
       workdir,
       volume: volumeName(name),
       gh: {
-        mode: flags['no-mount-gh'] ? 'none' : flags['mount-gh-rw'] ? 'rw' : 'ro',
-        hostDir: !flags['no-mount-gh'] && (await isDirectory(ghDir)) ? ghDir : undefined,
+        mode: ghMode,
+        hostDir: ghMode !== 'none' && (await isDirectory(ghDir)) ? ghDir : undefined,
       },
       auth: authMtime === undefined ? 'none' : 'copy',
       dockerSocket: socket,
       secretEnvNames: secrets.names,
       secretEnvFile: envFile,
+      git,
+      ssh,
+      resources: config.resources ?? {},
     }
 
     // Settings that differ from how the container was made are never silently ignored.

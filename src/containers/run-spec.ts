@@ -7,6 +7,8 @@ export const ContainerPath = {
   auth: '/home/agent/.local/share/opencode/auth.json',
   gh: '/home/agent/.config/gh',
   dockerSocket: '/var/run/docker.sock',
+  sshKey: '/run/caiged/ssh-key',
+  sshAgent: '/run/caiged/ssh-agent.sock',
 } as const
 export const SERVER_PORT = 4096
 export const PASSWORD_ENV = 'OPENCODE_SERVER_PASSWORD'
@@ -19,6 +21,9 @@ export const ConfigLabel = {
   secretEnv: 'io.caiged.secret-env',
   secretEnvFile: 'io.caiged.secret-env-file',
   volume: 'io.caiged.volume',
+  git: 'io.caiged.git',
+  ssh: 'io.caiged.ssh',
+  resources: 'io.caiged.resources',
 } as const
 
 export interface ContainerRequest {
@@ -37,6 +42,11 @@ export interface ContainerRequest {
   dockerSocket: { path: string; gid: number } | undefined
   secretEnvNames: string[]
   secretEnvFile: string | undefined
+  /** The identity the agent's commits carry: the host user's, the agent's own, or none. */
+  git: { mode: 'host' | 'agent' | 'none'; name?: string; email?: string }
+  /** A key only the agent uses for git over ssh (mounted read-only), or the host's ssh-agent socket. */
+  ssh: { key?: string; agentSocket?: string }
+  resources: { memory?: string; cpus?: number; pids?: number }
 }
 
 export interface RunSpec {
@@ -69,7 +79,22 @@ export function configLabels(request: ContainerRequest): Record<string, string> 
     [ConfigLabel.secretEnv]: [...request.secretEnvNames].sort().join(','),
     [ConfigLabel.secretEnvFile]: request.secretEnvFile ?? '',
     [ConfigLabel.volume]: request.volume,
+    [ConfigLabel.git]:
+      request.git.mode === 'none'
+        ? 'none'
+        : `${request.git.mode}: ${request.git.name ?? ''} <${request.git.email ?? ''}>`,
+    [ConfigLabel.ssh]: request.ssh.key
+      ? `key ${request.ssh.key}`
+      : request.ssh.agentSocket
+        ? 'agent'
+        : 'none',
+    [ConfigLabel.resources]: resourceText(request.resources),
   }
+}
+
+function resourceText(r: ContainerRequest['resources']): string {
+  const parts = [r.memory && `memory=${r.memory}`, r.cpus && `cpus=${r.cpus}`, r.pids && `pids=${r.pids}`]
+  return parts.filter(Boolean).join(',') || 'none'
 }
 
 const DRIFT_NAMES: Record<string, string> = {
@@ -80,14 +105,21 @@ const DRIFT_NAMES: Record<string, string> = {
   [ConfigLabel.secretEnv]: 'secret env names',
   [ConfigLabel.secretEnvFile]: 'secret env file',
   [ConfigLabel.volume]: 'sessions volume',
+  [ConfigLabel.git]: 'git identity',
+  [ConfigLabel.ssh]: 'ssh',
+  [ConfigLabel.resources]: 'resource limits',
 }
 
-/** How an existing container differs from what this run asks for ("" values shown as "none"). */
+/**
+ * How an existing container differs from what this run asks for ("" shown as "none"). A setting
+ * the container has no label for (made before caiged recorded it) cannot be compared: it is left
+ * out rather than reported as a change that reads "none → none".
+ */
 export function configDrift(requested: Record<string, string>, existing: Record<string, string>): string[] {
-  const show = (v: string | undefined) => (v === undefined || v === '' ? 'none' : v)
+  const show = (v: string) => (v === '' ? 'none' : v)
   return Object.entries(requested)
-    .filter(([key, want]) => (existing[key] ?? '') !== want)
-    .map(([key, want]) => `${DRIFT_NAMES[key] ?? key}: ${show(existing[key])} → ${show(want)}`)
+    .filter(([key, want]) => existing[key] !== undefined && show(existing[key]) !== show(want))
+    .map(([key, want]) => `${DRIFT_NAMES[key] ?? key}: ${show(existing[key] as string)} → ${show(want)}`)
 }
 
 /**
@@ -138,6 +170,28 @@ export function runSpec(
     )
     args.push('--group-add', String(request.dockerSocket.gid))
   }
+  if (request.ssh.key) {
+    args.push(
+      '--mount',
+      mount({ type: 'bind', src: request.ssh.key, dst: ContainerPath.sshKey, readonly: '' }),
+    )
+    args.push(
+      '-e',
+      `GIT_SSH_COMMAND=ssh -i ${ContainerPath.sshKey} -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new`,
+    )
+  } else if (request.ssh.agentSocket) {
+    args.push('--mount', mount({ type: 'bind', src: request.ssh.agentSocket, dst: ContainerPath.sshAgent }))
+    args.push('-e', `SSH_AUTH_SOCK=${ContainerPath.sshAgent}`)
+  }
+  // Identity through git's own environment: no host git config file is copied in.
+  if (request.git.mode !== 'none' && request.git.name && request.git.email) {
+    for (const who of ['AUTHOR', 'COMMITTER']) {
+      args.push('-e', `GIT_${who}_NAME=${request.git.name}`, '-e', `GIT_${who}_EMAIL=${request.git.email}`)
+    }
+  }
+  if (request.resources.memory) args.push('--memory', request.resources.memory)
+  if (request.resources.cpus) args.push('--cpus', String(request.resources.cpus))
+  if (request.resources.pids) args.push('--pids-limit', String(request.resources.pids))
   args.push(
     '-e',
     PASSWORD_ENV,

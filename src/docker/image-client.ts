@@ -9,6 +9,22 @@ import { z } from 'zod'
 export class ImageClient {
   constructor(private readonly cli: DockerCli) {}
 
+  /** Tagged images with a label (`docker image ls --filter label=...`), inspected in one more call. */
+  async listByLabel(label: string): Promise<ImageInspect[]> {
+    const listed = await this.cli.run([
+      'image',
+      'ls',
+      '--filter',
+      `label=${label}`,
+      '--format',
+      '{{.Repository}}:{{.Tag}}',
+    ])
+    const refs = [...new Set(listed.split('\n').filter((r) => r && !r.includes('<none>')))]
+    if (refs.length === 0) return []
+    const text = await this.cli.run(['image', 'inspect', '--', ...refs])
+    return parseDockerJson(z.array(ImageInspectSchema), text, 'docker image inspect')
+  }
+
   /** The image, or undefined when there is none by that reference. */
   async inspect(reference: string): Promise<ImageInspect | undefined> {
     const args = ['image', 'inspect', '--', reference]

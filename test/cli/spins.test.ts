@@ -108,3 +108,22 @@ describe('caiged build refuses bad spins before building anything', () => {
     expect(push.stderr).toContain('--push needs --registry')
   })
 })
+
+describe('caiged config', () => {
+  it('sets, gets, lists and unsets settings, refusing unknown keys and invalid values', async () => {
+    const set = await caiged(['config', 'set', 'defaultSpin', 'qa'], { env: env() })
+    expect(set.exitCode, set.stderr).toBe(0)
+    expect((await caiged(['config', 'get', 'defaultSpin'], { env: env() })).stdout).toBe('qa')
+    const list = await caiged(['config', 'list', '--json'], { env: env() })
+    expect(JSON.parse(list.stdout)).toEqual({ defaultSpin: 'qa' })
+    const unknown = await caiged(['config', 'set', 'defaultspin', 'qa'], { env: env() })
+    expect(unknown.exitCode).toBe(2)
+    expect(unknown.stderr).toContain('Unknown setting "defaultspin".')
+    const invalid = await caiged(['config', 'set', 'resources.pids', '3'], { env: env() })
+    expect(invalid.exitCode).toBe(2)
+    expect(invalid.stderr).toContain('Not saved: resources.pids:')
+    const unset = await caiged(['config', 'set', 'defaultSpin', '--unset'], { env: env() })
+    expect(unset.exitCode, unset.stderr).toBe(0)
+    expect((await caiged(['config', 'get', 'defaultSpin'], { env: env() })).stdout).toBe('')
+  })
+})

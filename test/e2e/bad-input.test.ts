@@ -29,7 +29,7 @@ describeEngine('bad input: one clear sentence, a non-zero exit, nothing created'
 
   const noClientPath = () => (world.env.PATH as string).split(':').slice(1).join(':')
   const cases: [string, () => string[], number, string | RegExp, Record<string, string>?][] = [
-    ['run without --spin', () => ['run', project], 2, /Missing required flag spin/],
+    ['run without --spin', () => ['run', project], 2, 'Missing --spin: which role should the agent have?'],
     ['run with an unknown spin', () => ['run', project, '--spin', 'nope'], 5, 'Unknown spin "nope".'],
     [
       'run with a traversal spin name',

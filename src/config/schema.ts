@@ -1,0 +1,91 @@
+import { z } from 'zod'
+import { SPIN_NAME_PATTERN } from '../spins/manifest.js'
+
+/**
+ * $XDG_CONFIG_HOME/caiged/config.json: defaults a user sets once. Strict: a field caiged does not
+ * know is an error naming it, never silently ignored (a typo must not drop a safety setting).
+ */
+export const UserConfigSchema = z.strictObject({
+  defaultSpin: z.string().regex(SPIN_NAME_PATTERN, 'must be a spin name such as dev').optional(),
+  mounts: z
+    .strictObject({
+      gh: z.enum(['ro', 'rw', 'none']).optional(),
+      opencodeAuth: z.boolean().optional(),
+    })
+    .optional(),
+  secretEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an env var name')).optional(),
+  git: z
+    .strictObject({
+      identity: z.enum(['host', 'agent', 'none']).optional(),
+      agent: z
+        .strictObject({ name: z.string().trim().min(1), email: z.string().trim().min(3).includes('@') })
+        .optional(),
+      sshKey: z.string().min(1).optional(),
+    })
+    .optional(),
+  resources: z
+    .strictObject({
+      memory: z
+        .string()
+        .regex(/^\d+(\.\d+)?[kmg]?b?$/i, 'must be a size docker understands, e.g. 4g or 512m')
+        .optional(),
+      cpus: z.number().positive().max(1024).optional(),
+      pids: z.number().int().min(16).optional(),
+    })
+    .optional(),
+})
+export type UserConfig = z.infer<typeof UserConfigSchema>
+
+/** The settable keys, as dot paths, for `caiged config set`. */
+export const CONFIG_KEYS = [
+  'defaultSpin',
+  'mounts.gh',
+  'mounts.opencodeAuth',
+  'secretEnv',
+  'git.identity',
+  'git.agent.name',
+  'git.agent.email',
+  'git.sshKey',
+  'resources.memory',
+  'resources.cpus',
+  'resources.pids',
+] as const
+
+export function configProblems(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const where = issue.path.map(String).join('.')
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys.map((k) => (where ? `${where}.${k}` : k))
+      return `unknown field${keys.length > 1 ? 's' : ''} ${keys.join(', ')}`
+    }
+    return `${where || '(top level)'}: ${issue.message}`
+  })
+}
+
+/** A value at a dot path of a plain object. */
+export function getPath(object: unknown, dotPath: string): unknown {
+  return dotPath
+    .split('.')
+    .reduce<unknown>(
+      (value, key) =>
+        value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined,
+      object,
+    )
+}
+
+/** A copy of object with the value at dotPath set (undefined removes it, and parents left empty). */
+export function setPath(
+  object: Record<string, unknown>,
+  dotPath: string,
+  value: unknown,
+): Record<string, unknown> {
+  const [head, ...rest] = dotPath.split('.') as [string, ...string[]]
+  const child =
+    object[head] && typeof object[head] === 'object' ? (object[head] as Record<string, unknown>) : {}
+  const next = rest.length === 0 ? value : setPath(child, rest.join('.'), value)
+  const empty = next === undefined || (rest.length > 0 && Object.keys(next as object).length === 0)
+  return Object.fromEntries([
+    ...Object.entries(object).filter(([key]) => key !== head),
+    ...(empty ? [] : [[head, next]]),
+  ])
+}

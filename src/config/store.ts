@@ -1,0 +1,44 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { CaigedError, ExitCode } from '../errors.js'
+import { configDir } from '../paths.js'
+import { UserConfigSchema, configProblems, type UserConfig } from './schema.js'
+
+export function configFile(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(configDir(env), 'config.json')
+}
+
+/** The user's config; an absent file is an empty config, an invalid one a precise error. */
+export async function loadUserConfig(file: string = configFile()): Promise<UserConfig> {
+  let text: string
+  try {
+    text = await fs.readFile(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw new CaigedError(`Cannot read ${file}: ${(error as Error).message}`, { exitCode: ExitCode.Config })
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    throw new CaigedError(`${file} is not valid JSON: ${(error as Error).message}.`, {
+      exitCode: ExitCode.Config,
+    })
+  }
+  const parsed = UserConfigSchema.safeParse(json)
+  if (!parsed.success) {
+    throw new CaigedError(`${file} is invalid: ${configProblems(parsed.error).join('; ')}.`, {
+      exitCode: ExitCode.Config,
+      hint: 'caiged config list shows what it holds; caiged config set KEY VALUE writes valid values.',
+    })
+  }
+  return parsed.data
+}
+
+/** Writes a validated config atomically (a crash never leaves half a file). */
+export async function saveUserConfig(config: UserConfig, file: string = configFile()): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
+  const tmp = `${file}.${process.pid}.tmp`
+  await fs.writeFile(tmp, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 })
+  await fs.rename(tmp, file)
+}
