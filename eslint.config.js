@@ -18,13 +18,17 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/docker/**', 'src/opencode/**', 'src/host/**'],
+    ignores: ['src/docker/**', 'src/opencode/**', 'src/host/**', 'src/process/**'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           paths: [
-            { name: 'execa', message: 'Spawn processes only in src/docker (docker), src/opencode (opencode, npm) or src/host (git).' },
+            {
+              name: 'execa',
+              message: 'Spawn processes only in src/docker, src/opencode, src/host or src/process.',
+            },
+            { name: 'node:child_process', message: 'Spawn processes only in src/process (see runProcess).' },
           ],
         },
       ],

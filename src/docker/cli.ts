@@ -1,4 +1,4 @@
-import { execa } from 'execa'
+import { runProcess } from '../process/spawn.js'
 import { CaigedError } from '../errors.js'
 import { classifyDockerFailure, lastLine } from './errors.js'
 
@@ -36,34 +36,17 @@ export class DockerCli {
 
   /** Runs docker and returns its result whatever the exit code, except for engine-level failures. */
   async exec(args: readonly string[], options: DockerExecOptions = {}): Promise<DockerResult> {
-    const subprocess = execa(this.binary, args, {
-      reject: false,
-      env: options.env,
-      extendEnv: true,
-      stdin: options.inheritStdio ? 'inherit' : options.input === undefined ? 'ignore' : 'pipe',
-      input: options.input,
-      stdout: options.inheritStdio ? 'inherit' : 'pipe',
-      stderr: options.inheritStdio ? 'inherit' : 'pipe',
-      cancelSignal: options.signal,
-      cwd: options.cwd,
-      all: options.onLine !== undefined,
-    })
-    if (options.onLine) {
-      for await (const line of subprocess.iterable({ from: 'all' })) options.onLine(String(line))
-    }
-    const result = await subprocess
-    const stderr = typeof result.stderr === 'string' ? result.stderr : ''
-    const stdout = typeof result.stdout === 'string' ? result.stdout : ''
-    if (result.failed) {
+    const result = await runProcess(this.binary, args, options)
+    if (result.exitCode !== 0 || result.spawnCode) {
       const classified = classifyDockerFailure({
         args,
-        stderr,
+        stderr: result.stderr,
         exitCode: result.exitCode,
-        spawnCode: (result as { code?: string }).code,
+        spawnCode: result.spawnCode,
       })
       if (classified) throw classified
     }
-    return { stdout, stderr, exitCode: result.exitCode ?? 1 }
+    return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode }
   }
 
   /** Runs docker and returns stdout; any failure is an error naming the command and docker's words. */

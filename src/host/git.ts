@@ -1,4 +1,4 @@
-import { execa } from 'execa'
+import { runProcess } from '../process/spawn.js'
 
 export interface GitIdentity {
   name: string
@@ -12,11 +12,8 @@ export interface GitIdentity {
  */
 export async function hostGitIdentity(workdir: string): Promise<Partial<GitIdentity>> {
   const get = async (key: string) => {
-    const result = await execa('git', ['-C', workdir, 'config', '--get', key], {
-      reject: false,
-      stdin: 'ignore',
-    })
-    const value = String(result.stdout).trim()
+    const result = await runProcess('git', ['-C', workdir, 'config', '--get', key])
+    const value = result.stdout.trim()
     return result.exitCode === 0 && value ? value : undefined
   }
   const [name, email] = await Promise.all([get('user.name'), get('user.email')])

@@ -1,15 +1,55 @@
-import { execa } from 'execa'
+import fs from 'node:fs/promises'
+import path from 'node:path'
 import { CaigedError, ExitCode } from '../errors.js'
+import { cacheDir } from '../paths.js'
+import { runProcess } from '../process/spawn.js'
 import { parseHostVersion } from './version.js'
 
 const MISSING_HINT =
   'Install OpenCode on this machine (npm i -g opencode-ai@VERSION, or see https://opencode.ai), or use --no-connect.'
 
-/** The host's OpenCode client version, or undefined when there is none on PATH. */
+/** The first executable `name` on PATH, as a shell would find it. */
+export async function findOnPath(
+  name: string,
+  pathVariable = process.env.PATH ?? '',
+): Promise<string | undefined> {
+  for (const dir of pathVariable.split(path.delimiter)) {
+    if (!dir) continue
+    const candidate = path.join(dir, name)
+    try {
+      await fs.access(candidate, fs.constants.X_OK)
+      if ((await fs.stat(candidate)).isFile()) return candidate
+    } catch {
+      // not here
+    }
+  }
+  return undefined
+}
+
+/**
+ * The host's OpenCode client version, or undefined when there is none on PATH. `opencode --version`
+ * starts a 180 MB binary (about half a second), so the answer is cached per binary: its real path,
+ * size and modification time. An upgraded client is a new key.
+ */
 export async function hostOpencodeVersion(): Promise<string | undefined> {
-  const result = await execa('opencode', ['--version'], { reject: false, stdin: 'ignore', timeout: 20_000 })
-  if (result.failed) return undefined
-  return parseHostVersion(String(result.stdout))
+  const bin = await findOnPath('opencode')
+  if (!bin) return undefined
+  const real = await fs.realpath(bin)
+  const stat = await fs.stat(real)
+  const key = `${real}:${stat.size}:${stat.mtimeMs}`
+  const cacheFile = path.join(cacheDir(), 'host-opencode.json')
+  const cached = await fs
+    .readFile(cacheFile, 'utf8')
+    .then((text) => JSON.parse(text) as { key?: string; version?: string })
+    .catch(() => undefined)
+  if (cached?.key === key && cached.version) return cached.version
+  const result = await runProcess(bin, ['--version'], { signal: AbortSignal.timeout(30_000) })
+  const version = result.exitCode === 0 ? parseHostVersion(result.stdout) : undefined
+  if (version) {
+    await fs.mkdir(path.dirname(cacheFile), { recursive: true })
+    await fs.writeFile(cacheFile, JSON.stringify({ key, version }) + '\n').catch(() => undefined)
+  }
+  return version
 }
 
 export function missingClientError(): CaigedError {
@@ -33,18 +73,16 @@ export async function attach(
 ): Promise<number> {
   const args = ['attach', url, '--dir', options.directory]
   if (options.session) args.push('--session', options.session)
-  const child = execa('opencode', args, {
-    reject: false,
-    stdio: 'inherit',
-    env: { OPENCODE_SERVER_PASSWORD: options.password },
-  })
   // The TUI handles Ctrl+C itself; caiged must not die of it while the client runs.
   const ignore = () => undefined
   process.on('SIGINT', ignore)
   try {
-    const result = await child
-    if ((result as { code?: string }).code === 'ENOENT') throw missingClientError()
-    return result.exitCode ?? 1
+    const result = await runProcess('opencode', args, {
+      inheritStdio: true,
+      env: { OPENCODE_SERVER_PASSWORD: options.password },
+    })
+    if (result.spawnCode === 'ENOENT') throw missingClientError()
+    return result.exitCode
   } finally {
     process.off('SIGINT', ignore)
   }

@@ -1,4 +1,3 @@
-import { execa } from 'execa'
 import semver from 'semver'
 import { CaigedError } from '../errors.js'
 
@@ -39,6 +38,8 @@ export class NpmRegistry {
   }
 
   private async npm(args: string[]) {
+    // Loaded here, not at startup: only builds talk to the registry (execa costs ~90 ms to import).
+    const { execa } = await import('execa')
     const result = await execa('npm', args, { reject: false, stdin: 'ignore', timeout: 300_000 })
     if (result.failed && (result as { code?: string }).code === 'ENOENT') {
       throw new CaigedError('npm is not installed: caiged fetches OpenCode from the npm registry with it.', {

@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+
+export interface SpawnResult {
+  stdout: string
+  stderr: string
+  /** The exit code; 128 + signal number when the child was killed by a signal. */
+  exitCode: number
+  /** The spawn error's code (ENOENT: no such program) when it could not start at all. */
+  spawnCode?: string
+}
+
+export interface SpawnOptions {
+  /** Added to this process's environment (never replacing it). */
+  env?: Record<string, string>
+  input?: string
+  inheritStdio?: boolean
+  cwd?: string
+  onLine?: (line: string) => void
+  signal?: AbortSignal
+}
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }
+
+/**
+ * A child process, captured or attached to the terminal. node:child_process rather than execa on
+ * purpose: this runs on every command's hot path (each docker call), and importing execa costs
+ * about 90 ms at startup on the machines caiged is measured on; see bench/.
+ */
+export function runProcess(
+  program: string,
+  args: readonly string[],
+  options: SpawnOptions = {},
+): Promise<SpawnResult> {
+  return new Promise((resolve) => {
+    const child = spawn(program, args, {
+      env: options.env ? { ...process.env, ...options.env } : process.env,
+      cwd: options.cwd,
+      signal: options.signal,
+      stdio: options.inheritStdio
+        ? 'inherit'
+        : [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    let spawnCode: string | undefined
+    if (!options.inheritStdio) {
+      child.stdout?.setEncoding('utf8')
+      child.stderr?.setEncoding('utf8')
+      child.stdout?.on('data', (chunk: string) => (stdout += chunk))
+      child.stderr?.on('data', (chunk: string) => (stderr += chunk))
+      if (options.onLine) {
+        for (const stream of [child.stdout, child.stderr]) {
+          if (stream) createInterface({ input: stream }).on('line', options.onLine)
+        }
+      }
+      if (options.input !== undefined) child.stdin?.end(options.input)
+    }
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      spawnCode = error.code
+    })
+    child.on('close', (code, signal) => {
+      const exitCode = code ?? (signal ? 128 + (SIGNALS[signal] ?? 0) : 1)
+      resolve({ stdout: stdout.replace(/\n$/, ''), stderr: stderr.replace(/\n$/, ''), exitCode, spawnCode })
+    })
+  })
+}

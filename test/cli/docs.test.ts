@@ -1,0 +1,163 @@
+import { execa } from 'execa'
+import fs from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import {
+  ManifestSchema,
+  commandReference,
+  displayId,
+  manPages,
+  pageName,
+  withReference,
+  type Manifest,
+} from '../../src/docs/reference.js'
+import { repoRoot } from '../support/cli.js'
+
+const manDir = path.join(repoRoot, 'man')
+const readJson = (file: string): unknown => JSON.parse(fs.readFileSync(path.join(repoRoot, file), 'utf8'))
+const manifest = ManifestSchema.parse(readJson('oclif.manifest.json'))
+const pkg = readJson('package.json') as { version: string; description: string; man?: string[] }
+const visibleIds = Object.values(manifest.commands)
+  .filter((c) => !c.hidden)
+  .map((c) => c.id)
+
+/** Renders a page as a reader sees it: `man -l`, or groff when man-db is missing. */
+async function render(file: string): Promise<string> {
+  const env = { MANWIDTH: '100', MANPAGER: 'cat', PAGER: 'cat', LANG: 'C.UTF-8' }
+  const man = await execa('man', ['-l', file], { env, stdin: 'ignore', reject: false })
+  if (man.exitCode === 0 && man.stdout) return man.stdout
+  // -P-cbu: plain text, no SGR escapes and no overstrike bold or underline.
+  const groff = await execa('groff', ['-man', '-Tutf8', '-P-cbu', file], { env, stdin: 'ignore' })
+  return groff.stdout
+}
+
+describe('generated man pages and command reference', () => {
+  it('are current: `generate.js --check` finds nothing to regenerate', async () => {
+    const result = await execa(process.execPath, [path.join(repoRoot, 'dist/docs/generate.js'), '--check'], {
+      cwd: repoRoot,
+      reject: false,
+      stdin: 'ignore',
+    })
+    expect(result.stderr).toBe('')
+    expect(result.exitCode).toBe(0)
+  })
+
+  it('match what the pure functions give for the committed manifest', () => {
+    for (const [name, text] of manPages(manifest, pkg.version, pkg.description)) {
+      expect(fs.readFileSync(path.join(manDir, name), 'utf8'), name).toBe(text)
+    }
+    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8')
+    expect(withReference(readme, commandReference(manifest))).toBe(readme)
+  })
+
+  it('have a page for every command that is not hidden, all listed in package.json "man"', () => {
+    const files = fs.readdirSync(manDir).filter((f) => f.endsWith('.1'))
+    for (const id of visibleIds) expect(files).toContain(`${pageName(id)}.1`)
+    expect(files).toContain('caiged.1')
+    expect(files).toHaveLength(visibleIds.length + 1)
+    expect([...(pkg.man ?? [])].sort()).toEqual(files.map((f) => `./man/${f}`).sort())
+  })
+
+  it('render: caiged(1) names every command', async () => {
+    const text = await render(path.join(manDir, 'caiged.1'))
+    expect(text).toContain('caiged')
+    for (const id of visibleIds) expect(text).toContain(`caiged ${displayId(id)}`)
+    for (const section of ['SYNOPSIS', 'COMMANDS', 'ENVIRONMENT', 'FILES', 'EXIT STATUS', 'SEE ALSO']) {
+      expect(text).toContain(section)
+    }
+    expect(text).toContain('OPENCODE_VERSION')
+    expect(text).toContain('$XDG_CONFIG_HOME/caiged/salt')
+  })
+
+  it('render: caiged-run(1) shows its flags as typed', async () => {
+    const text = await render(path.join(manDir, 'caiged-run.1'))
+    expect(text).toContain('--spin')
+    expect(text).toContain('--no-connect')
+    expect(text).toContain('caiged run . --spin dev')
+    expect(text).not.toContain('<%=')
+  })
+})
+
+describe('manPages and commandReference (pure)', () => {
+  const fake: Manifest = {
+    commands: {
+      'topic:do-it': {
+        id: 'topic:do-it',
+        summary: 'Do it.',
+        description: "First line.\n.dot line that roff would read as a request\n'quote line\nC:\\path\\to",
+        examples: ['<%= config.bin %> <%= command.id %> --force-it X', '.hidden-looking example'],
+        flags: {
+          'force-it': { name: 'force-it', char: 'f', type: 'boolean', description: 'Force it.' },
+          level: {
+            name: 'level',
+            type: 'option',
+            description: 'How much.',
+            options: ['low', 'high'],
+            default: 'low',
+            required: true,
+          },
+          secret: { name: 'secret', type: 'boolean', hidden: true, description: 'Not shown.' },
+        },
+        args: { thing: { name: 'thing', description: 'The thing.', required: true } },
+      },
+      hush: { id: 'hush', summary: 'Hidden.', hidden: true },
+      plain: { id: 'plain', summary: 'Plain one.' },
+    },
+  }
+  const pages = manPages(fake, '9.9.9', 'A tool.\n.Leading dot in the package description.')
+  const page = pages.get('caiged-topic-do-it.1') ?? ''
+
+  it('makes caiged.1 and one page per visible command, none for hidden ones', () => {
+    expect([...pages.keys()]).toEqual(['caiged.1', 'caiged-plain.1', 'caiged-topic-do-it.1'])
+  })
+
+  it("escapes lines that start with . or ' and backslashes", () => {
+    expect(page).toContain('\n\\&.dot line')
+    expect(page).toContain("\n\\&'quote line")
+    expect(page).toContain('C:\\epath\\eto')
+    expect(page).toContain('\n\\&.hidden\\-looking example')
+    expect(pages.get('caiged.1')).toContain('\n\\&.Leading dot')
+    // No line other than requests starts with a dot or quote.
+    const requests = /^\.(TH|SH|TP|PP|RS|RE|nf|fi|B|BR|br|nh|ad|\\")( |$)/
+    for (const text of pages.values()) {
+      for (const line of text.split('\n')) {
+        if (line.startsWith('.')) expect(line).toMatch(requests)
+        expect(line.startsWith("'")).toBe(false)
+      }
+    }
+  })
+
+  it('writes flags as typed, with \\- for hyphens, and leaves hidden flags out', () => {
+    expect(page).toContain('\\fB\\-f\\fR, \\fB\\-\\-force\\-it\\fR')
+    expect(page).toContain('\\fB\\-\\-level\\fR \\fIVALUE\\fR')
+    expect(page).toContain('One of: low, high.')
+    expect(page).toContain('[default: low]')
+    expect(page).not.toContain('secret')
+    expect(page).toContain('caiged topic do\\-it \\-\\-force\\-it X')
+    expect(page).toContain('.SH SEE ALSO\n.BR caiged (1)')
+  })
+
+  it('has no date and is deterministic', () => {
+    const header = page.split('\n')[0]
+    expect(header).toBe('.TH CAIGED\\-TOPIC\\-DO\\-IT 1 "" "caiged 9.9.9" "caiged manual"')
+    for (const text of pages.values()) expect(text).not.toMatch(/\b(19|20)\d\d-\d\d-\d\d\b/)
+    expect(manPages(fake, '9.9.9', 'A tool.\n.Leading dot in the package description.')).toEqual(pages)
+    expect(commandReference(fake)).toBe(commandReference(fake))
+  })
+
+  it('gives a Markdown reference sorted by id, without hidden commands', () => {
+    const md = commandReference(fake)
+    expect(md.startsWith('## Command reference\n')).toBe(true)
+    expect(md.indexOf('### caiged plain')).toBeLessThan(md.indexOf('### caiged topic do-it'))
+    expect(md).not.toContain('hush')
+    expect(md).toContain('```\ncaiged topic do-it THING --level VALUE [FLAGS]\n```')
+    expect(md).toContain('- `-f, --force-it`: Force it.')
+  })
+
+  it('replaces only the text between the README markers, adding them at the end when missing', () => {
+    const added = withReference('# Title\n\nBody.\n', 'REF\n')
+    expect(added).toBe('# Title\n\nBody.\n\n<!-- commands -->\n\nREF\n\n<!-- commandsstop -->\n')
+    expect(withReference(added.replace('REF', 'OLD'), 'REF\n')).toBe(added)
+    expect(withReference(added, 'REF\n')).toBe(added)
+  })
+})
