@@ -1,5 +1,5 @@
 import semver from 'semver'
-import { z } from 'zod'
+import { z } from 'zod/v3'
 
 export interface BakeInvocation {
   files: string[]

@@ -1,5 +1,4 @@
 import { Args, Flags } from '@oclif/core'
-import fs from 'node:fs/promises'
 import { BaseCommand } from '../base-command.js'
 import { renderBanner } from '../containers/banner.js'
 import { connectTui } from '../containers/connect-flow.js'
@@ -20,20 +19,19 @@ import {
   secretEnv,
 } from '../host/environment.js'
 import { localImage } from '../bake/plan.js'
-import { ImageBuilder, type ImageStatus, type PreparedPlan } from '../images/image-builder.js'
+import { assetsHash } from '../images/assets.js'
 import { baseImageFrom } from '../images/options.js'
 import { hostOpencodeVersion, missingClientError } from '../opencode/host-client.js'
 import { NpmRegistry } from '../opencode/npm-registry.js'
-import { OpencodePackageCache, hostHasAvx2 } from '../opencode/package-cache.js'
 import { resolveOpencodeVersion } from '../opencode/version.js'
-import { cacheDir, saltFile } from '../paths.js'
-import { loadSpin } from '../spins/load.js'
+import { saltFile } from '../paths.js'
+import { findSpin, spinRoots } from '../spins/discovery.js'
+import { spinContentHash } from '../spins/content-hash.js'
 import { loadUserConfig } from '../config/store.js'
 import { checkSshKey, gitIdentityFor, sshAgentSocket } from '../host/identity.js'
-import { Labels } from '../bake/plan.js'
+import { Labels, expectedSpinLabels, staleReasons, type ImagePlan } from '../bake/plan.js'
 import { loadOrCreateSalt } from '../state/salt.js'
 import { confirm } from '../ui/prompt.js'
-import { taskList } from '../ui/tasks.js'
 
 interface RunResult {
   name: string
@@ -150,7 +148,8 @@ export default class Run extends BaseCommand {
     const prefix = imagePrefix()
     const project = flags.project !== undefined ? slugify(flags.project) : deriveProjectName(workdir)
     const name = containerName(spinName, project, prefix)
-    const spin = await loadSpin(spinName, workdir)
+    // Found, not parsed: an unchanged spin was validated when its image was built.
+    const spin = await findSpin(spinName, spinRoots(workdir))
     const socket = flags['enable-docker-sock'] ? await dockerSocket() : undefined
     if (socket && !flags.yes) {
       const ok = await confirm(
@@ -160,27 +159,35 @@ export default class Run extends BaseCommand {
       )
       if (!ok) throw new CaigedError('Cancelled: the container was not started.')
     }
-    const hostVersion = await hostOpencodeVersion()
+    const docker = new Docker()
+    const service = new ContainerService(docker)
+    const image = localImage(prefix, spin.name)
+    // Independent lookups at once: on the warm path they are most of the time caiged takes.
+    const [hostVersion, existing, current] = await Promise.all([
+      hostOpencodeVersion(),
+      service.find(name),
+      docker.images.inspect(image),
+    ])
     // A missing client is said before any build, when a connect will follow.
     if (connect && !hostVersion) throw missingClientError()
 
     const salt = await loadOrCreateSalt(saltFile())
     const password = derivePassword(name, salt)
-    const docker = new Docker()
-    const service = new ContainerService(docker)
-    const existing = await service.find(name)
 
     const ghDir = hostGhDir()
     const authFile = hostAuthFile()
     const copyAuth = !flags['no-mount-opencode-auth'] && config.mounts?.opencodeAuth !== false
     const authMtime = copyAuth ? await fileMtimeSeconds(authFile) : undefined
     const ghMode = flags['no-mount-gh'] ? 'none' : flags['mount-gh-rw'] ? 'rw' : (config.mounts?.gh ?? 'ro')
-    const git = await gitIdentityFor(
+    const identity = await gitIdentityFor(
       flags['git-identity'] ?? config.git?.identity ?? 'host',
+      Boolean(flags['git-identity'] ?? config.git?.identity),
       workdir,
       spin.name,
       config,
     )
+    if (identity.warning) this.warn(identity.warning)
+    const git = identity.git
     const sshKey = flags['ssh-key'] ?? config.git?.sshKey
     const ssh = sshKey
       ? { key: await checkSshKey(sshKey) }
@@ -235,120 +242,70 @@ export default class Run extends BaseCommand {
     }
 
     const registry = new NpmRegistry()
-    const builder = new ImageBuilder(
-      docker,
-      new OpencodePackageCache(cacheDir(), registry, await hostHasAvx2()),
-    )
-    const ctx: {
-      prepared?: PreparedPlan
-      status?: ImageStatus
-      imageId?: string
-      version: string
-      action?: ReconcileAction
-      port?: number
-      serverVersion?: string
-    } = { version: '' }
+    const uid = process.getuid?.() ?? 1000
+    const gid = process.getgid?.() ?? 1000
+    const envVersion = flags['opencode-version'] ?? process.env.OPENCODE_VERSION?.trim()
+    const { version } = await resolveOpencodeVersion({
+      requested: envVersion
+        ? { value: envVersion, source: flags['opencode-version'] ? 'flag' : 'OPENCODE_VERSION' }
+        : undefined,
+      // No flag, env or host client: keep the version the image has rather than ask the registry.
+      hostVersion: async () => hostVersion ?? current?.Config.Labels[Labels.opencodeVersion],
+      resolveFromRegistry: (spec) => registry.resolveVersion('opencode-ai', spec),
+    })
+    const plan: ImagePlan = {
+      opencodeVersion: version,
+      baseImage,
+      imagePrefix: prefix,
+      caigedVersion: this.config.version,
+      assetsHash: await assetsHash(),
+      agentUid: uid === 0 ? 1000 : uid,
+      agentGid: uid === 0 ? 1000 : gid,
+      spins: [],
+    }
+    const spinBuild = {
+      name: spin.name,
+      hash: await spinContentHash(spin.dir),
+      contextDir: '',
+      packages: [],
+      description: '',
+    }
+    const imageReasons = staleReasons(expectedSpinLabels(plan, spinBuild), current?.Config.Labels)
+    if (flags['rebuild-images'] && imageReasons.length === 0) imageReasons.push('--rebuild-images')
+    const full: ContainerRequest = { ...request, image, opencodeVersion: version, hostPort: 0 }
+    const creds = { password, values: secrets.values }
 
-    try {
-      await taskList<typeof ctx>(
-        [
-          {
-            title: `Image for spin ${spin.name}`,
-            rendererOptions: { outputBar: 8, persistentOutput: false },
-            task: async (c, task) => {
-              const envValue = flags['opencode-version'] ?? process.env.OPENCODE_VERSION?.trim()
-              const imageRef = localImage(prefix, spin.name)
-              // No flag, env or host client: keep the version the image has rather than ask the registry.
-              const current = envValue || hostVersion ? undefined : await docker.images.inspect(imageRef)
-              const { version } = await resolveOpencodeVersion({
-                requested: envValue
-                  ? { value: envValue, source: flags['opencode-version'] ? 'flag' : 'OPENCODE_VERSION' }
-                  : undefined,
-                hostVersion: async () => hostVersion ?? current?.Config.Labels[Labels.opencodeVersion],
-                resolveFromRegistry: (spec) => registry.resolveVersion('opencode-ai', spec),
-              })
-              c.version = version
-              c.prepared = await builder.prepare([spin], {
-                opencodeVersion: version,
-                imagePrefix: prefix,
-                baseImage,
-                uid: process.getuid?.() ?? 1000,
-                gid: process.getgid?.() ?? 1000,
-              })
-              const [status] = await builder.status(c.prepared.plan)
-              if (!status) throw new Error('no image status')
-              if (flags['rebuild-images'] && status.reasons.length === 0)
-                status.reasons.push('--rebuild-images')
-              c.status = status
-              if (status.reasons.length === 0) {
-                task.title = `Image ${status.image} is up to date (OpenCode ${version})`
-              } else {
-                task.title = `Building ${status.image} (${status.reasons.join('; ')})`
-                await builder.build(c.prepared, [spin.name], (line) => {
-                  task.output = line
-                })
-                task.title = `Built ${status.image} (OpenCode ${version})`
-              }
-              // One image inspect on the warm path: a rebuild is the only reason to look again.
-              c.imageId =
-                status.reasons.length === 0 ? status.id : (await docker.images.inspect(status.image))?.Id
-            },
-          },
-          {
-            title: `Container ${name}`,
-            task: async (c, task) => {
-              const full = {
-                ...request,
-                image: c.status?.image ?? localImage(prefix, spin.name),
-                opencodeVersion: c.version,
-              }
-              const creds = { password, values: secrets.values }
-              if (existing && existing.Image !== c.imageId) {
-                task.title = `Recreating ${name}: its image changed (sessions are kept in ${request.volume})`
-                c.port = await service.recreate(existing, full, creds)
-                c.action = 'recreated'
-              } else if (existing && recreate) {
-                task.title = `Recreating ${name} with the new settings (sessions are kept in ${request.volume})`
-                c.port = await service.recreate(existing, full, creds)
-                c.action = 'recreated'
-              } else if (existing?.State.Running) {
-                c.port = portOf(existing)
-                c.action = 'reused'
-              } else if (existing) {
-                await service.start(existing)
-                c.port = portOf(existing)
-                c.action = 'started'
-              } else {
-                c.port = await service.create(full, creds)
-                c.action = 'created'
-              }
-              if (c.port === undefined)
-                throw new CaigedError(`${name} has no port label; recreate it with --recreate.`)
-              // A fresh or restarted container gets the host's auth.json (a running one keeps its own).
-              if (c.action !== 'reused' && authMtime !== undefined) {
-                await service.copyAuth(name, await fs.readFile(authFile, 'utf8'), authMtime)
-              }
-              task.title = `Container ${name} ${c.action} on 127.0.0.1:${c.port}`
-            },
-          },
-          {
-            title: 'Wait for the OpenCode server',
-            task: async (c, task) => {
-              const health = await service.waitHealthy(name, c.port as number, password)
-              c.serverVersion = health.version
-              task.title = `OpenCode ${health.version} is ready`
-            },
-          },
-        ],
-        { json: this.jsonEnabled() },
-      ).run(ctx)
-    } finally {
-      ctx.prepared?.dispose()
+    let port: number
+    let action: ReconcileAction
+    let serverVersion: string
+    const reusable =
+      existing?.State.Running && imageReasons.length === 0 && existing.Image === current?.Id && !recreate
+    if (reusable && existing && portOf(existing) !== undefined) {
+      // The warm path: two docker processes (container and image inspect) and one health check.
+      port = portOf(existing) as number
+      action = 'reused'
+      serverVersion = (await service.waitHealthy(name, port, password, 30_000)).version
+    } else {
+      const { converge } = await import('../containers/converge.js')
+      ;({ port, action, serverVersion } = await converge({
+        docker,
+        service,
+        registry,
+        request: full,
+        secrets: creds,
+        existing,
+        imageReasons,
+        imageId: current?.Id,
+        recreate,
+        spinName: spin.name,
+        workdir,
+        plan: { baseImage, imagePrefix: prefix, uid, gid },
+        auth: authMtime === undefined ? undefined : { file: authFile, mtime: authMtime },
+        json: this.jsonEnabled(),
+      }))
     }
 
-    const port = ctx.port as number
     const url = `http://127.0.0.1:${port}`
-    const action = ctx.action as ReconcileAction
     this.log(
       renderBanner({
         name,
@@ -367,15 +324,15 @@ export default class Run extends BaseCommand {
       url,
       port,
       action,
-      opencodeVersion: ctx.serverVersion ?? ctx.version,
-      image: ctx.status?.image ?? '',
+      opencodeVersion: serverVersion,
+      image,
     }
     if (!connect) return result
     const code = await connectTui({
       name,
       port,
       password,
-      serverVersion: ctx.serverVersion ?? ctx.version,
+      serverVersion,
       hostVersion,
       warn: (m) => this.warn(m),
       log: (m) => this.log(m),

@@ -1,5 +1,5 @@
-import { z } from 'zod'
-import { SPIN_NAME_PATTERN } from '../spins/manifest.js'
+import { z } from 'zod/v3'
+import { SPIN_NAME_PATTERN } from '../spins/names.js'
 
 /**
  * $XDG_CONFIG_HOME/caiged/config.json: defaults a user sets once. Strict: a field caiged does not

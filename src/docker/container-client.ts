@@ -3,7 +3,7 @@ import { commandFailed } from './cli.js'
 import { isNotFound } from './errors.js'
 import { parseDockerJson } from './parse.js'
 import { ContainerInspectSchema, PsEntrySchema, type ContainerInspect, type PsEntry } from './schemas.js'
-import { z } from 'zod'
+import { z } from 'zod/v3'
 
 export interface ListFilter {
   /** Label filters: `{ 'io.caiged.managed': 'true' }`; a null value matches any value of the key. */

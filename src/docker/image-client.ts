@@ -3,7 +3,7 @@ import { commandFailed } from './cli.js'
 import { isNotFound } from './errors.js'
 import { parseDockerJson } from './parse.js'
 import { ImageInspectSchema, type ImageInspect } from './schemas.js'
-import { z } from 'zod'
+import { z } from 'zod/v3'
 
 /** Images in the local engine. */
 export class ImageClient {

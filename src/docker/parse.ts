@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import type { z } from 'zod/v3'
 import { CaigedError } from '../errors.js'
 
 /** Parses docker's JSON output with a schema; output caiged cannot read is one clear error. */

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from 'zod/v3'
 
 /**
  * The parts of docker's JSON output that caiged reads. Parsed, never trusted: a field docker

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from 'zod/v3'
 
 /**
  * Man pages and the README's command reference, generated from oclif.manifest.json. Pure: the

@@ -6,16 +6,17 @@ export interface GitIdentity {
 }
 
 /**
- * The identity the user commits with in this project: `git config user.name/user.email` as git
- * resolves them there (global, includeIf and the repository's own). Nothing else of the host's git
- * config is read or copied.
+ * The identity the user commits with in this project: user.name/user.email as git resolves them
+ * there (global, includeIf and the repository's own), in one git process. Nothing else of the
+ * host's git config is read or copied.
  */
 export async function hostGitIdentity(workdir: string): Promise<Partial<GitIdentity>> {
-  const get = async (key: string) => {
-    const result = await runProcess('git', ['-C', workdir, 'config', '--get', key])
-    const value = result.stdout.trim()
-    return result.exitCode === 0 && value ? value : undefined
+  const result = await runProcess('git', ['-C', workdir, 'config', '--get-regexp', '^user\\.(name|email)$'])
+  const identity: Partial<GitIdentity> = {}
+  for (const line of result.exitCode === 0 ? result.stdout.split('\n') : []) {
+    const match = /^user\.(name|email) (.+)$/.exec(line.trim())
+    // The last value wins, as git's own lookup does.
+    if (match) identity[match[1] as 'name' | 'email'] = (match[2] as string).trim()
   }
-  const [name, email] = await Promise.all([get('user.name'), get('user.email')])
-  return { name, email }
+  return identity
 }

@@ -10,23 +10,33 @@ export function defaultAgentIdentity(spin: string) {
   return { name: `caiged agent (${spin})`, email: 'agent@caiged.invalid' }
 }
 
-/** The git identity a container's commits carry, for --git-identity host|agent|none. */
+/**
+ * The git identity a container's commits carry, for --git-identity host|agent|none. When the host
+ * has no identity and "host" was only the default, the agent's own identity is used instead (with
+ * a warning); asked for explicitly, a missing host identity is an error.
+ */
 export async function gitIdentityFor(
   mode: 'host' | 'agent' | 'none',
+  explicit: boolean,
   workdir: string,
   spin: string,
   config: UserConfig,
-): Promise<ContainerRequest['git']> {
-  if (mode === 'none') return { mode }
-  if (mode === 'agent') return { mode, ...(config.git?.agent ?? defaultAgentIdentity(spin)) }
+): Promise<{ git: ContainerRequest['git']; warning?: string }> {
+  if (mode === 'none') return { git: { mode } }
+  const agent = { mode: 'agent' as const, ...(config.git?.agent ?? defaultAgentIdentity(spin)) }
+  if (mode === 'agent') return { git: agent }
   const host = await hostGitIdentity(workdir)
-  if (!host.name || !host.email) {
+  if (host.name && host.email) return { git: { mode, name: host.name, email: host.email } }
+  if (explicit) {
     throw usageError(
       'Your git identity (user.name and user.email) is not set, so the agent’s commits could not carry it.',
       'Set it (git config --global user.name "…"; git config --global user.email …), or use --git-identity agent or none.',
     )
   }
-  return { mode, name: host.name, email: host.email }
+  return {
+    git: agent,
+    warning: `No git user.name/user.email on this machine: the agent's commits will be by ${agent.name} <${agent.email}>.`,
+  }
 }
 
 /** A key file the agent may use: it must exist and be a file; it is mounted read-only. */

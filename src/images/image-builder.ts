@@ -22,8 +22,6 @@ import { assetsHash, caigedVersion } from './assets.js'
 
 tmp.setGracefulCleanup()
 
-export const DEFAULT_BASE_IMAGE = 'debian:bookworm-slim'
-
 export interface PlanOptions {
   opencodeVersion: string
   imagePrefix: string

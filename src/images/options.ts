@@ -2,7 +2,8 @@ import { usageError } from '../errors.js'
 import { hostOpencodeVersion } from '../opencode/host-client.js'
 import type { NpmRegistry } from '../opencode/npm-registry.js'
 import { resolveOpencodeVersion } from '../opencode/version.js'
-import { DEFAULT_BASE_IMAGE } from './image-builder.js'
+
+export const DEFAULT_BASE_IMAGE = 'debian:bookworm-slim'
 
 /** An image reference docker accepts; refused before it reaches a build argument or a tag. */
 const IMAGE_REFERENCE =

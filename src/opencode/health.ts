@@ -1,5 +1,5 @@
-import { z } from 'zod'
-import { fetchWithTimeout } from './http.js'
+import { z } from 'zod/v3'
+import { httpGet, type HttpResponse } from './http.js'
 
 const HealthSchema = z.object({ healthy: z.boolean(), version: z.string() })
 export type Health = z.infer<typeof HealthSchema>
@@ -19,27 +19,27 @@ export function basicAuth(password: string, username = 'opencode'): string {
  * arrives just as the server starts listening is never answered, and would otherwise hang for ever.
  */
 export async function probeHealth(baseUrl: string, password: string, requestTimeoutMs = 500): Promise<Probe> {
-  let response: Response
+  let response: HttpResponse
   try {
-    response = await fetchWithTimeout(
+    response = await httpGet(
       new URL('/global/health', baseUrl),
-      { headers: { authorization: basicAuth(password) } },
+      { authorization: basicAuth(password) },
       requestTimeoutMs,
     )
   } catch (error) {
     return { kind: 'unreachable', detail: (error as Error).message }
   }
   if (response.status === 401) return { kind: 'unauthorized' }
-  const text = await response.text().catch(() => '')
   if (response.status !== 200) return { kind: 'unexpected', detail: `HTTP ${response.status}` }
   let json: unknown
   try {
-    json = JSON.parse(text)
+    json = JSON.parse(response.body)
   } catch {
     return { kind: 'unexpected', detail: 'not JSON (is this an OpenCode server?)' }
   }
   const parsed = HealthSchema.safeParse(json)
-  if (!parsed.success || !parsed.data.healthy) return { kind: 'unexpected', detail: text.slice(0, 100) }
+  if (!parsed.success || !parsed.data.healthy)
+    return { kind: 'unexpected', detail: response.body.slice(0, 100) }
   return { kind: 'healthy', health: parsed.data }
 }
 

@@ -1,17 +1,33 @@
+import http from 'node:http'
+
+export interface HttpResponse {
+  status: number
+  body: string
+}
+
 /**
- * fetch with a per-request timeout held by a ref'd timer. AbortSignal.timeout's timer is unref'd:
- * a CLI whose only pending work is a hanging request would exit with code 13 ("unsettled top-level
- * await") instead of waiting for the timeout.
+ * GET with a per-request timeout, over node:http without keep-alive. Not fetch: Node's fetch loads
+ * undici on first use (~40 ms) and keeps the process alive ~70 ms after the last request, which
+ * the warm path of `run` would pay every time (see bench/). The timer is a normal, ref'd one: a CLI
+ * whose only pending work is a request that hangs (OpenCode's startup race) must wait for it.
  */
-export async function fetchWithTimeout(url: URL, init: RequestInit, timeoutMs: number): Promise<Response> {
-  const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(), timeoutMs)
-  try {
-    const response = await fetch(url, { ...init, signal: controller.signal })
-    // Read the body under the same timeout: a server can hang after the headers too.
-    const body = await response.arrayBuffer()
-    return new Response(body, { status: response.status, headers: response.headers })
-  } finally {
-    clearTimeout(timer)
-  }
+export function httpGet(url: URL, headers: Record<string, string>, timeoutMs: number): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { headers, agent: false }, (response) => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => (body += chunk))
+      response.on('end', () => {
+        clearTimeout(timer)
+        resolve({ status: response.statusCode ?? 0, body })
+      })
+      response.on('error', fail)
+    })
+    const timer = setTimeout(() => request.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
+    function fail(error: Error) {
+      clearTimeout(timer)
+      reject(error)
+    }
+    request.on('error', fail)
+  })
 }

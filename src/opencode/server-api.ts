@@ -1,6 +1,6 @@
-import { z } from 'zod'
+import { z } from 'zod/v3'
 import { basicAuth } from './health.js'
-import { fetchWithTimeout } from './http.js'
+import { httpGet } from './http.js'
 
 const SessionSchema = z.object({
   id: z.string(),
@@ -18,13 +18,13 @@ export async function latestSession(
   directory: string,
 ): Promise<string | undefined> {
   try {
-    const response = await fetchWithTimeout(
+    const response = await httpGet(
       new URL(`/session?directory=${encodeURIComponent(directory)}`, baseUrl),
-      { headers: { authorization: basicAuth(password) } },
+      { authorization: basicAuth(password) },
       5_000,
     )
-    if (!response.ok) return undefined
-    const parsed = z.array(SessionSchema).safeParse(await response.json())
+    if (response.status !== 200) return undefined
+    const parsed = z.array(SessionSchema).safeParse(JSON.parse(response.body))
     if (!parsed.success) return undefined
     const sessions = parsed.data.filter((s) => s.directory === undefined || s.directory === directory)
     sessions.sort(

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { CaigedError, ExitCode, usageError } from '../errors.js'
 import { configDir, packageRoot } from '../paths.js'
-import { MAX_SPIN_NAME_LENGTH, SPIN_NAME_PATTERN } from './manifest.js'
+import { MAX_SPIN_NAME_LENGTH, SPIN_NAME_PATTERN } from './names.js'
 import type { SpinFiles } from './validate.js'
 
 export type SpinSource = 'project' | 'user' | 'built-in' | 'path'

@@ -1,8 +1,8 @@
-import { z } from 'zod'
+import { z } from 'zod/v3'
 
-/** A spin name reaches paths, image tags and JSON: validated before it touches any of them. */
-export const SPIN_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/
-export const MAX_SPIN_NAME_LENGTH = 40
+import { SPIN_NAME_PATTERN } from './names.js'
+
+export { MAX_SPIN_NAME_LENGTH, SPIN_NAME_PATTERN } from './names.js'
 /** OpenCode's rule for skill names (they must also equal their folder's name). */
 export const SKILL_NAME_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/
 /** A Debian package, optionally pinned: "jq" or "jq=1.6-2.1". Nothing a shell could misread. */
@@ -20,11 +20,19 @@ const LocalMcp = z.strictObject({
 })
 const RemoteMcp = z.strictObject({
   type: z.literal('remote'),
-  url: z.url({ protocol: /^https?$/ }),
+  url: z.string().refine(isHttpUrl, 'must be an http(s) URL'),
   headers: z.record(z.string(), z.string()).optional(),
   enabled: z.boolean().optional(),
   timeout: z.number().int().positive().optional(),
 })
+function isHttpUrl(value: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol)
+  } catch {
+    return false
+  }
+}
+
 export const McpServerSchema = z.discriminatedUnion('type', [LocalMcp, RemoteMcp])
 export type McpServer = z.infer<typeof McpServerSchema>
 
@@ -53,10 +61,15 @@ export const SpinManifestSchema = z.strictObject({
 })
 export type SpinManifest = z.infer<typeof SpinManifestSchema>
 
-export const SkillFrontMatterSchema = z.looseObject({
-  name: z
-    .string()
-    .max(64, 'must be at most 64 characters')
-    .regex(SKILL_NAME_PATTERN, 'must match ^[a-z0-9]+(-[a-z0-9]+)*$ (lower-case words joined by single "-")'),
-  description: z.string().trim().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters'),
-})
+export const SkillFrontMatterSchema = z
+  .object({
+    name: z
+      .string()
+      .max(64, 'must be at most 64 characters')
+      .regex(
+        SKILL_NAME_PATTERN,
+        'must match ^[a-z0-9]+(-[a-z0-9]+)*$ (lower-case words joined by single "-")',
+      ),
+    description: z.string().trim().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters'),
+  })
+  .passthrough()

@@ -1,5 +1,5 @@
 import { parseDocument } from 'yaml'
-import type { z } from 'zod'
+import type { z } from 'zod/v3'
 import {
   SKILL_NAME_PATTERN,
   SkillFrontMatterSchema,
@@ -148,8 +148,6 @@ function zodProblems(file: string, error: z.ZodError): SpinProblem[] {
   return error.issues.map((issue) => {
     const field = issue.path.map(String).join('.')
     let message = issue.message
-    // zod wraps a record key's own failure: show the rule the key broke, not "Invalid key in record".
-    if (issue.code === 'invalid_key') message = issue.issues[0]?.message ?? message
     if (issue.code === 'unrecognized_keys')
       message = `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`
     return { file, field: field || undefined, message }

@@ -112,12 +112,26 @@ describeEngine('caiged run, connect and containers against the real engine and O
   }, 600_000)
 
   it('reuses the running container on a second run, with one inspect of each and nothing else from docker', async () => {
+    // A PATH shim logs every docker process caiged spawns, then runs the real docker.
+    const shim = path.join(world.root, 'docker-shim')
+    const log = path.join(world.root, 'docker-calls.log')
+    fs.mkdirSync(shim, { recursive: true })
+    const realDocker = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
+    fs.writeFileSync(path.join(shim, 'docker'), `#!/bin/sh\necho "$*" >> ${log}\nexec ${realDocker} "$@"\n`, {
+      mode: 0o755,
+    })
     const again = await run(
       [project, '--spin', 'dev', '--no-connect', '--json', '--secret-env', 'E2E_SECRET'],
-      { E2E_SECRET: secretValue },
+      {
+        E2E_SECRET: secretValue,
+        PATH: `${shim}:${world.env.PATH}`,
+      },
     )
     expect(again.exitCode, again.stderr).toBe(0)
     expect(again.json).toMatchObject({ name: first.name, port: first.port, action: 'reused' })
+    // Two docker processes, run concurrently, so their order in the log varies.
+    const calls = fs.readFileSync(log, 'utf8').trim().split('\n').sort()
+    expect(calls).toEqual([`container inspect -- ${first.name}`, `image inspect -- ${world.prefix}:dev`])
   }, 120_000)
 
   it('lists it as JSON with spin, project, port and status', async () => {

@@ -1,0 +1,272 @@
+#!/usr/bin/env node
+// caiged benchmarks. Each compares caiged with the floor it stands on, run alternately in one
+// process, several times after a warm-up; it prints medians and the ratio, because these machines
+// are noisy and only ratios measured side by side mean anything.
+//
+//   npm run bench            quick benchmarks (CI runs these)
+//   npm run bench -- --all   also cold start, rebuilds, image size and idle memory (minutes)
+//
+// Exits 1 when a ratio misses its target by more than 25%. Needs a Docker engine, the local base
+// image (CAIGED_TEST_BASE_IMAGE, default local/debian:bookworm) and the npm registry.
+import { execFileSync, spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const bin = path.join(root, 'bin', 'run.js')
+const all = process.argv.includes('--all')
+const rounds = Number(process.env.BENCH_ROUNDS ?? 15)
+const baseImage = process.env.CAIGED_TEST_BASE_IMAGE ?? 'local/debian:bookworm'
+const OCLIF = [process.execPath, '--input-type=module', '-e', "await import('@oclif/core')"]
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'caiged-bench-'))
+const prefix = `cgbench${process.pid}`
+const version = execFileSync('npm', ['view', 'opencode-ai', 'version'], { encoding: 'utf8' }).trim()
+const clientPrefix = path.join(os.tmpdir(), `caiged-e2e-opencode-${version}`)
+if (!fs.existsSync(path.join(clientPrefix, 'node_modules', '.bin', 'opencode'))) {
+  execFileSync(
+    'npm',
+    ['install', '--prefix', clientPrefix, '--no-audit', '--no-fund', `opencode-ai@${version}`],
+    { stdio: 'ignore' },
+  )
+}
+const env = {
+  ...process.env,
+  IMAGE_PREFIX: prefix,
+  CAIGED_BASE_IMAGE: baseImage,
+  HOME: path.join(work, 'home'),
+  XDG_CONFIG_HOME: path.join(work, 'config'),
+  XDG_CACHE_HOME: path.join(os.tmpdir(), 'caiged-e2e-cache'),
+  PATH: `${path.join(clientPrefix, 'node_modules', '.bin')}:${process.env.PATH}`,
+  CI: '1',
+}
+fs.mkdirSync(env.HOME, { recursive: true })
+
+const sh = (cmd, args, opts = {}) =>
+  execFileSync(cmd, args, { encoding: 'utf8', env, cwd: root, ...opts }).trim()
+const caiged = (...args) => sh(process.execPath, [bin, ...args])
+const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+function timeOnce(argv) {
+  const start = process.hrtime.bigint()
+  const r = spawnSync(argv[0], argv.slice(1), { env, cwd: root, stdio: ['ignore', 'ignore', 'pipe'] })
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`)
+  return ms(start)
+}
+/** A and B alternately: warm-up, then `rounds` pairs; medians and their ratio. */
+function compare(a, b, n = rounds) {
+  timeOnce(a)
+  timeOnce(b)
+  const ta = []
+  const tb = []
+  for (let i = 0; i < n; i++) {
+    ta.push(timeOnce(a))
+    tb.push(timeOnce(b))
+  }
+  return { caiged: median(ta), floor: median(tb) }
+}
+
+const results = []
+function record(name, caigedMs, floorMs, target, unit = 'ms', note = '') {
+  const ratio = caigedMs / floorMs
+  const verdict = ratio <= target ? 'ok' : ratio <= target * 1.25 ? 'near' : 'MISS'
+  results.push({ name, caiged: caigedMs, floor: floorMs, ratio, target, verdict, unit, note })
+  console.error(
+    `  ${name}: ${caigedMs.toFixed(0)} vs ${floorMs.toFixed(0)} ${unit} → ${ratio.toFixed(2)} (target ≤ ${target})`,
+  )
+}
+
+function project(name) {
+  const dir = path.join(work, 'projects', name)
+  fs.mkdirSync(dir, { recursive: true })
+  if (process.getuid?.() === 0) fs.chownSync(dir, 1000, 1000)
+  return dir
+}
+
+try {
+  console.error(
+    `caiged bench: node ${process.version}, ${os.cpus().length} cores, ${rounds} rounds, OpenCode ${version}`,
+  )
+  // 1. startup: what caiged adds on top of its framework
+  const v = compare([process.execPath, bin, '--version'], OCLIF)
+  record('caiged --version vs node+oclif', v.caiged, v.floor, 1.5)
+
+  // setup: three containers
+  const projects = ['one', 'two', 'three'].map(project)
+  for (const p of projects) caiged('run', p, '--spin', 'dev', '--no-connect', '--json')
+  const first = JSON.parse(caiged('run', projects[0], '--spin', 'dev', '--no-connect', '--json'))
+
+  // 2. containers list --json with 3 containers vs node+oclif + one docker ps
+  const psFloor = [
+    process.execPath,
+    '--input-type=module',
+    '-e',
+    "await import('@oclif/core'); (await import('node:child_process')).execFileSync('docker', ['ps', '-a', '--format', 'json'])",
+  ]
+  const l = compare([process.execPath, bin, 'containers', 'list', '--json'], psFloor)
+  record('containers list --json (3) vs oclif+docker ps', l.caiged, l.floor, 1.3)
+
+  // 3. warm run --no-connect vs node+oclif + one docker container inspect; docker processes counted
+  const inspectFloor = [
+    process.execPath,
+    '--input-type=module',
+    '-e',
+    `await import('@oclif/core'); (await import('node:child_process')).execFileSync('docker', ['container', 'inspect', '${first.name}'])`,
+  ]
+  const w = compare(
+    [process.execPath, bin, 'run', projects[0], '--spin', 'dev', '--no-connect'],
+    inspectFloor,
+  )
+  record('warm run --no-connect vs oclif+docker inspect', w.caiged, w.floor, 1.5)
+  const shim = path.join(work, 'shim')
+  const log = path.join(work, 'docker-calls.log')
+  fs.mkdirSync(shim)
+  const realDocker = sh('sh', ['-c', 'command -v docker'])
+  fs.writeFileSync(path.join(shim, 'docker'), `#!/bin/sh\necho "$*" >> ${log}\nexec ${realDocker} "$@"\n`, {
+    mode: 0o755,
+  })
+  sh(process.execPath, [bin, 'run', projects[0], '--spin', 'dev', '--no-connect'], {
+    env: { ...env, PATH: `${shim}:${env.PATH}` },
+  })
+  const calls = fs.readFileSync(log, 'utf8').trim().split('\n').length
+  record('warm run: docker processes (count, ≤ 2)', calls, 2, 1, 'procs')
+
+  if (all) {
+    // 4. cold start: container absent, image built, until authenticated healthy vs bare docker run + same poll
+    const poll = `const pw=process.env.PW, url=process.argv[1]; const auth='Basic '+Buffer.from('opencode:'+pw).toString('base64');
+      for (;;) { const c=new AbortController(); const t=setTimeout(()=>c.abort(),500);
+        try { const r=await fetch(url+'/global/health',{headers:{authorization:auth},signal:c.signal}); if(r.status===200) break } catch {} finally { clearTimeout(t) }
+        await new Promise(r=>setTimeout(r,100)) }`
+    const coldProject = project('cold')
+    const coldName = `${prefix}-dev-projects-cold`
+    const cold = []
+    const bare = []
+    for (let i = 0; i < Math.max(3, Math.floor(rounds / 3)); i++) {
+      sh('docker', ['rm', '-f', coldName])
+      let start = process.hrtime.bigint()
+      caiged('run', coldProject, '--spin', 'dev', '--no-connect')
+      cold.push(ms(start))
+      sh('docker', ['rm', '-f', coldName])
+      start = process.hrtime.bigint()
+      const id = sh(
+        'docker',
+        [
+          'run',
+          '-d',
+          '--init',
+          '-p',
+          '127.0.0.1:4999:4096',
+          '-e',
+          'OPENCODE_SERVER_PASSWORD',
+          `${prefix}:dev`,
+        ],
+        { env: { ...env, OPENCODE_SERVER_PASSWORD: 'bench' } },
+      )
+      sh(process.execPath, ['--input-type=module', '-e', poll, 'http://127.0.0.1:4999'], {
+        env: { ...env, PW: 'bench' },
+      })
+      bare.push(ms(start))
+      sh('docker', ['rm', '-f', id])
+    }
+    record('cold run until healthy vs docker run + poll', median(cold), median(bare), 1.2)
+
+    // 5. spin-only rebuild after an AGENTS.md edit vs a cold build --all
+    const userDev = path.join(env.XDG_CONFIG_HOME, 'caiged', 'spins', 'dev')
+    fs.cpSync(path.join(root, 'spins', 'dev'), userDev, { recursive: true })
+    const spinOnly = []
+    for (let i = 0; i < 3; i++) {
+      fs.appendFileSync(path.join(userDev, 'AGENTS.md'), `\nbench edit ${i}\n`)
+      const start = process.hrtime.bigint()
+      caiged('build', 'dev')
+      spinOnly.push(ms(start))
+    }
+    fs.rmSync(userDev, { recursive: true })
+    const coldPrefix = `${prefix}cold`
+    sh('docker', ['buildx', 'prune', '-af'])
+    let start = process.hrtime.bigint()
+    const buildOut = sh(process.execPath, [bin, 'build', '--all'], {
+      env: { ...env, IMAGE_PREFIX: coldPrefix },
+    })
+    const coldBuild = ms(start)
+    const baseRuns = new Set(
+      [...buildOut.matchAll(/#(\d+) \[[^\]]*\] RUN set -eu;\s+need=""/g)].map((m) => m[1]),
+    ).size
+    record(
+      'spin-only rebuild vs cold build --all',
+      median(spinOnly),
+      coldBuild,
+      0.1,
+      'ms',
+      `base built ${baseRuns}× in build --all`,
+    )
+    for (const s of ['base', 'dev', 'qa', 'security'])
+      spawnSync('docker', ['image', 'rm', '-f', `${coldPrefix}:${s}`])
+
+    // 6. image size vs the OpenCode binary alone
+    const imageBytes = Number(
+      sh('docker', [
+        'run',
+        '--rm',
+        '--entrypoint',
+        'sh',
+        `${prefix}:dev`,
+        '-c',
+        'du -sxb / 2>/dev/null | cut -f1',
+      ]),
+    )
+    const binaryBytes = Number(
+      sh('docker', ['run', '--rm', `${prefix}:dev`, 'stat', '-c', '%s', '/usr/local/bin/opencode']),
+    )
+    const mb = (b) => b / 1e6
+    record(
+      'spin image size vs binary + 150 MB',
+      mb(imageBytes),
+      mb(binaryBytes) + 150,
+      1,
+      'MB',
+      `binary ${mb(binaryBytes).toFixed(0)} MB, base ${baseImage}`,
+    )
+
+    // 7. idle memory of a running container (reported, no target)
+    await new Promise((r) => setTimeout(r, 10_000))
+    const mem = sh('docker', ['stats', '--no-stream', '--format', '{{.MemUsage}}', first.name])
+    results.push({
+      name: 'idle memory of a running container',
+      caiged: NaN,
+      floor: NaN,
+      ratio: NaN,
+      target: NaN,
+      verdict: 'info',
+      unit: '',
+      note: mem.split(' / ')[0],
+    })
+  }
+} finally {
+  spawnSync(
+    'sh',
+    [
+      '-c',
+      `docker ps -aq --filter name=^${prefix}- | xargs -r docker rm -f; docker volume ls -q --filter name=^${prefix}- | xargs -r docker volume rm -f; docker image ls -q ${prefix} | sort -u | xargs -r docker image rm -f`,
+    ],
+    { stdio: 'ignore' },
+  )
+  fs.rmSync(work, { recursive: true, force: true })
+}
+
+const fmt = (x, unit) =>
+  Number.isNaN(x) ? '' : unit === 'procs' ? String(x) : x.toFixed(unit === 'MB' ? 0 : 0) + ` ${unit}`
+console.log('| benchmark | caiged | floor | ratio | target | verdict |')
+console.log('| --- | --- | --- | --- | --- | --- |')
+for (const r of results) {
+  console.log(
+    `| ${r.name}${r.note ? ` (${r.note})` : ''} | ${fmt(r.caiged, r.unit)} | ${fmt(r.floor, r.unit)} | ${Number.isNaN(r.ratio) ? '' : r.ratio.toFixed(2)} | ${Number.isNaN(r.target) ? '' : `≤ ${r.target}`} | ${r.verdict} |`,
+  )
+}
+const missed = results.filter((r) => r.verdict === 'MISS')
+console.log(`\n${results.length - missed.length} passed, ${missed.length} failed`)
+process.exit(missed.length ? 1 : 0)
