@@ -15,6 +15,12 @@ command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y 
 rootfs=$(mktemp -d)
 trap 'rm -rf "$rootfs"' EXIT
 debootstrap --variant=minbase --include=ca-certificates,git,ripgrep,openssh-client bookworm "$rootfs" "$MIRROR" >/dev/null
-rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+# Slim it the way Debian's -slim images are: no docs (but copyrights), man pages or translations,
+# now and for later installs, and no apt caches.
+cp "$(dirname "$0")/../docker/caiged-slim.dpkg.cfg" "$rootfs/etc/dpkg/dpkg.cfg.d/caiged-slim"
+find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
+rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/* "$rootfs"/usr/share/lintian/*
+rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/lib/apt/lists/*
 tar -C "$rootfs" -c . | docker import -c 'CMD ["bash"]' - "$IMAGE" >/dev/null
 echo "base-image: built $IMAGE" >&2

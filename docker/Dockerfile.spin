@@ -9,7 +9,7 @@ RUN set -eu; \
     if [ -n "$SPIN_PACKAGES" ]; then \
       apt-get update -qq; \
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $SPIN_PACKAGES; \
-      rm -rf /var/lib/apt/lists/*; \
+      apt-get clean; rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin; \
     fi
 USER agent
 COPY --from=spin --chown=agent . /home/agent/.config/opencode/

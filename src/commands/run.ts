@@ -7,7 +7,7 @@ import { derivePassword } from '../containers/password.js'
 import { configDrift, configLabels, volumeName, type ContainerRequest } from '../containers/run-spec.js'
 import { ContainerService, portOf, type ReconcileAction } from '../containers/service.js'
 import { Docker } from '../docker/index.js'
-import { CaigedError, usageError } from '../errors.js'
+import { CaigedError, ExitCode, usageError } from '../errors.js'
 import {
   checkEnvFile,
   checkWorkdir,
@@ -30,7 +30,8 @@ import { spinContentHash } from '../spins/content-hash.js'
 import { loadUserConfig } from '../config/store.js'
 import { checkSshKey, gitIdentityFor, sshAgentSocket } from '../host/identity.js'
 import { Labels, expectedSpinLabels, staleReasons, type ImagePlan } from '../bake/plan.js'
-import { loadOrCreateSalt } from '../state/salt.js'
+import { loadOrCreateSalt, readSalt } from '../state/salt.js'
+import { MANAGED_FILTER } from '../containers/labels.js'
 import { confirm } from '../ui/prompt.js'
 
 interface RunResult {
@@ -125,6 +126,31 @@ export default class Run extends BaseCommand {
     }),
   }
 
+  /**
+   * The salt every password derives from. A missing one is only created when no caiged container
+   * exists: otherwise a new salt would silently lock the user out of all of them.
+   */
+  private async salt(docker: Docker, containerExists: boolean): Promise<string> {
+    const file = saltFile()
+    const existing = await readSalt(file)
+    if (existing !== undefined) return existing
+    const others = containerExists
+      ? 1
+      : (await docker.containers.list({ all: true, labels: MANAGED_FILTER })).length
+    if (others > 0) {
+      throw new CaigedError(
+        `The salt file ${file} is missing, but caiged containers exist whose passwords come from it.`,
+        {
+          exitCode: ExitCode.Config,
+          hint:
+            'Restore the file from a backup to reach them again. Or remove them (caiged containers rm --all, sessions ' +
+            'are kept with their volumes) and run again: a new salt is then made.',
+        },
+      )
+    }
+    return loadOrCreateSalt(file)
+  }
+
   async run(): Promise<RunResult | undefined> {
     const { args, flags } = await this.parse(Run)
     if (this.jsonEnabled() && !flags['no-connect'])
@@ -171,7 +197,7 @@ export default class Run extends BaseCommand {
     // A missing client is said before any build, when a connect will follow.
     if (connect && !hostVersion) throw missingClientError()
 
-    const salt = await loadOrCreateSalt(saltFile())
+    const salt = await this.salt(docker, existing !== undefined)
     const password = derivePassword(name, salt)
 
     const ghDir = hostGhDir()

@@ -10,7 +10,8 @@ import { candidatePorts } from './ports.js'
 import { ContainerPath, runSpec, type ContainerRequest } from './run-spec.js'
 
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/
-const MAX_CREATE_ATTEMPTS = 5
+// Concurrent runs race for the same lowest port: each loser moves on to the next one.
+const MAX_CREATE_ATTEMPTS = 32
 
 export type ReconcileAction = 'reused' | 'started' | 'created' | 'recreated'
 
@@ -27,7 +28,11 @@ export function portOf(container: ContainerInspect): number | undefined {
 
 /** Container lifecycle for caiged: identity by labels, ports on loopback, sessions in volumes. */
 export class ContainerService {
-  constructor(private readonly docker: Docker) {}
+  constructor(
+    private readonly docker: Docker,
+    /** Whether a loopback port looks free (a probe: docker can still find it taken, and is retried). */
+    private readonly portLooksFree: (port: number) => Promise<boolean> = isLoopbackPortFree,
+  ) {}
 
   /** A caiged container by name; an unrelated container of that name is refused, never touched. */
   async find(name: string): Promise<ContainerInspect | undefined> {
@@ -88,7 +93,7 @@ export class ContainerService {
     if (preferredPort && candidates.includes(preferredPort)) candidates.unshift(preferredPort)
     let attempts = 0
     for (const port of candidates) {
-      if (!(await isLoopbackPortFree(port))) continue
+      if (!(await this.portLooksFree(port))) continue
       const spec = runSpec({ ...request, hostPort: port }, secrets)
       const outcome = await this.docker.containers.run(spec.args, spec.env)
       if ('id' in outcome) return port

@@ -8,6 +8,7 @@ export const ASSET_FILES = [
   'docker/Dockerfile',
   'docker/Dockerfile.spin',
   'docker/caiged-health',
+  'docker/caiged-slim.dpkg.cfg',
   'bake/docker-bake.hcl',
 ]
 
