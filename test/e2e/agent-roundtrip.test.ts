@@ -1,0 +1,126 @@
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { derivePassword } from '../../src/containers/password.js'
+import { basicAuth } from '../../src/opencode/health.js'
+import { caiged, repoRoot } from '../support/cli.js'
+import { docker } from '../support/docker.js'
+import { e2eWorld } from '../support/e2e-env.js'
+import { describeEngine, testBaseImage } from '../support/engine.js'
+
+/**
+ * A real agent round trip with no real model: a scripted OpenAI-compatible model runs in its own
+ * container on a test network, and the caiged container's OpenCode uses it as its provider.
+ */
+describeEngine('agent round trip through the real OpenCode server, with a fake model', () => {
+  let world: ReturnType<typeof e2eWorld>
+  let project: string
+  const network = `caiged-e2e-net-${randomBytes(3).toString('hex')}`
+  const model = `${network}-model`
+  let name = ''
+  let url = ''
+  let password = ''
+
+  beforeAll(async () => {
+    world = e2eWorld('rt')
+    project = world.project('agentic')
+    // The project's own opencode.json points OpenCode at the fake model, reached by its name.
+    fs.writeFileSync(
+      path.join(project, 'opencode.json'),
+      JSON.stringify({
+        $schema: 'https://opencode.ai/config.json',
+        model: 'fake/fake-model',
+        small_model: 'fake/fake-model',
+        provider: {
+          fake: {
+            npm: '@ai-sdk/openai-compatible',
+            name: 'Fake',
+            options: { baseURL: `http://${model}:4300/v1`, apiKey: 'not-a-secret' },
+            models: { 'fake-model': { name: 'Fake Model' } },
+          },
+        },
+      }),
+    )
+    if (process.getuid?.() === 0) fs.chownSync(path.join(project, 'opencode.json'), 1000, 1000)
+    docker(['network', 'create', network])
+    const logDir = path.join(world.root, 'model-log')
+    fs.mkdirSync(logDir)
+    // The host's node binary runs the fake model in a container of the local base image.
+    docker([
+      'run',
+      '-d',
+      '--name',
+      model,
+      '--network',
+      network,
+      '--init',
+      '--mount',
+      `type=bind,src=${process.execPath},dst=/usr/local/bin/node,readonly`,
+      '--mount',
+      `type=bind,src=${path.join(repoRoot, 'test', 'fixtures', 'fake-openai-model.mjs')},dst=/fake.mjs,readonly`,
+      '--mount',
+      `type=bind,src=${logDir},dst=/log`,
+      '-e',
+      'LOG=/log/requests.jsonl',
+      testBaseImage,
+      'node',
+      '/fake.mjs',
+    ])
+    const result = await caiged(['run', project, '--spin', 'dev', '--no-connect', '--json'], {
+      env: world.env,
+    })
+    expect(result.exitCode, result.stderr).toBe(0)
+    ;({ name, url } = JSON.parse(result.stdout) as { name: string; url: string })
+    docker(['network', 'connect', network, name])
+    password = derivePassword(
+      name,
+      fs.readFileSync(path.join(world.env.XDG_CONFIG_HOME as string, 'caiged', 'salt'), 'utf8').trim(),
+    )
+  }, 600_000)
+
+  afterAll(() => {
+    execFileSync('docker', ['rm', '-f', model], { stdio: 'ignore' })
+    world?.cleanup()
+    execFileSync('docker', ['network', 'rm', network], { stdio: 'ignore' })
+  })
+
+  it('sends a prompt through the server API, runs the model’s tool calls, and answers with its text', async () => {
+    const api = (p: string, body?: unknown) =>
+      fetch(`${url}${p}`, {
+        method: body ? 'POST' : 'GET',
+        headers: { authorization: basicAuth(password), 'content-type': 'application/json' },
+        body: body ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(120_000),
+      })
+    const session = (await (
+      await api('/session?directory=%2Fworkspace', { title: 'round trip' })
+    ).json()) as { id: string }
+    const reply = await api(`/session/${session.id}/message?directory=%2Fworkspace`, {
+      parts: [{ type: 'text', text: 'Write the file, then the note outside, then say you are done.' }],
+    })
+    expect(reply.status).toBe(200)
+    const message = (await reply.json()) as { parts: { type: string; text?: string }[] }
+    expect(message.parts.filter((p) => p.type === 'text').map((p) => p.text)).toContain(
+      'Round trip done by the fake model.',
+    )
+
+    // The write landed in the host project, owned by the image's agent user (the host user's uid).
+    const written = path.join(project, 'from-agent.txt')
+    expect(fs.readFileSync(written, 'utf8')).toBe('written by the agent through a tool call\n')
+    const agentUid = Number(
+      docker([
+        'image',
+        'inspect',
+        '--format',
+        '{{index .Config.Labels "io.caiged.agent-uid"}}',
+        `${world.prefix}:dev`,
+      ]),
+    )
+    expect(fs.statSync(written).uid).toBe(agentUid)
+    // The write outside /workspace happened in the container and reached nothing on the host.
+    expect(docker(['exec', name, 'cat', '/home/agent/outside.txt'])).toBe('outside')
+    expect(fs.readdirSync(project).sort()).toEqual(['from-agent.txt', 'opencode.json'])
+  }, 180_000)
+})
