@@ -43,6 +43,11 @@ const env = {
   CI: '1',
 }
 fs.mkdirSync(env.HOME, { recursive: true })
+// A user with a git identity, as most are (without one, run warns on every call).
+fs.writeFileSync(
+  path.join(env.HOME, '.gitconfig'),
+  '[user]\n\tname = Bench User\n\temail = bench@example.com\n',
+)
 
 const sh = (cmd, args, opts = {}) =>
   execFileSync(cmd, args, { encoding: 'utf8', env, cwd: root, ...opts }).trim()
@@ -147,11 +152,11 @@ try {
     const cold = []
     const bare = []
     for (let i = 0; i < Math.max(3, Math.floor(rounds / 3)); i++) {
-      sh('docker', ['rm', '-f', coldName])
+      spawnSync('docker', ['rm', '-f', coldName], { stdio: 'ignore' })
       let start = process.hrtime.bigint()
       caiged('run', coldProject, '--spin', 'dev', '--no-connect')
       cold.push(ms(start))
-      sh('docker', ['rm', '-f', coldName])
+      spawnSync('docker', ['rm', '-f', coldName], { stdio: 'ignore' })
       start = process.hrtime.bigint()
       const id = sh(
         'docker',

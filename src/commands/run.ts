@@ -189,10 +189,17 @@ export default class Run extends BaseCommand {
     const service = new ContainerService(docker)
     const image = localImage(prefix, spin.name)
     // Independent lookups at once: on the warm path they are most of the time caiged takes.
-    const [hostVersion, existing, current] = await Promise.all([
+    const [hostVersion, existing, current, identity] = await Promise.all([
       hostOpencodeVersion(),
       service.find(name),
       docker.images.inspect(image),
+      gitIdentityFor(
+        flags['git-identity'] ?? config.git?.identity ?? 'host',
+        Boolean(flags['git-identity'] ?? config.git?.identity),
+        workdir,
+        spin.name,
+        config,
+      ),
     ])
     // A missing client is said before any build, when a connect will follow.
     if (connect && !hostVersion) throw missingClientError()
@@ -205,13 +212,6 @@ export default class Run extends BaseCommand {
     const copyAuth = !flags['no-mount-opencode-auth'] && config.mounts?.opencodeAuth !== false
     const authMtime = copyAuth ? await fileMtimeSeconds(authFile) : undefined
     const ghMode = flags['no-mount-gh'] ? 'none' : flags['mount-gh-rw'] ? 'rw' : (config.mounts?.gh ?? 'ro')
-    const identity = await gitIdentityFor(
-      flags['git-identity'] ?? config.git?.identity ?? 'host',
-      Boolean(flags['git-identity'] ?? config.git?.identity),
-      workdir,
-      spin.name,
-      config,
-    )
     if (identity.warning) this.warn(identity.warning)
     const git = identity.git
     const sshKey = flags['ssh-key'] ?? config.git?.sshKey
