@@ -31,7 +31,6 @@ import { loadUserConfig } from '../config/store.js'
 import { checkSshKey, gitIdentityFor, sshAgentSocket } from '../host/identity.js'
 import { Labels, expectedSpinLabels, staleReasons, type ImagePlan } from '../bake/plan.js'
 import { loadOrCreateSalt, readSalt } from '../state/salt.js'
-import { MANAGED_FILTER } from '../containers/labels.js'
 import { confirm } from '../ui/prompt.js'
 
 interface RunResult {
@@ -127,26 +126,22 @@ export default class Run extends BaseCommand {
   }
 
   /**
-   * The salt every password derives from. A missing one is only created when no caiged container
-   * exists: otherwise a new salt would silently lock the user out of all of them.
+   * The salt every password derives from. A missing one is not replaced while the container this
+   * run is about exists: a new salt would silently lock the user out of it. (Other caiged containers
+   * on a shared engine may be someone else's, so they do not count; one made with an older salt
+   * says so when reached: its server refuses the password.)
    */
-  private async salt(docker: Docker, containerExists: boolean): Promise<string> {
+  private async salt(containerExists: boolean): Promise<string> {
     const file = saltFile()
     const existing = await readSalt(file)
     if (existing !== undefined) return existing
-    const others = containerExists
-      ? 1
-      : (await docker.containers.list({ all: true, labels: MANAGED_FILTER })).length
-    if (others > 0) {
-      throw new CaigedError(
-        `The salt file ${file} is missing, but caiged containers exist whose passwords come from it.`,
-        {
-          exitCode: ExitCode.Config,
-          hint:
-            'Restore the file from a backup to reach them again. Or remove them (caiged containers rm --all, sessions ' +
-            'are kept with their volumes) and run again: a new salt is then made.',
-        },
-      )
+    if (containerExists) {
+      throw new CaigedError(`The salt file ${file} is missing, but the container's password comes from it.`, {
+        exitCode: ExitCode.Config,
+        hint:
+          'Restore the file from a backup to reach it again. Or remove the container (caiged containers rm NAME; ' +
+          'its sessions volume is kept) and run again: a new salt is then made.',
+      })
     }
     return loadOrCreateSalt(file)
   }
@@ -204,7 +199,7 @@ export default class Run extends BaseCommand {
     // A missing client is said before any build, when a connect will follow.
     if (connect && !hostVersion) throw missingClientError()
 
-    const salt = await this.salt(docker, existing !== undefined)
+    const salt = await this.salt(existing !== undefined)
     const password = derivePassword(name, salt)
 
     const ghDir = hostGhDir()

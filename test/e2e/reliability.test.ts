@@ -149,7 +149,7 @@ describeEngine(
       })
       expect(missing.exitCode).toBe(3)
       expect(missing.stderr).toContain(
-        `Error: The salt file ${salt()} is missing, but caiged containers exist`,
+        `Error: The salt file ${salt()} is missing, but the container's password comes from it.`,
       )
       expect(missing.stderr).toContain('Restore the file')
       expect(fs.existsSync(salt())).toBe(false)
