@@ -139,7 +139,7 @@ try {
     env: { ...env, PATH: `${shim}:${env.PATH}` },
   })
   const calls = fs.readFileSync(log, 'utf8').trim().split('\n').length
-  record('warm run: docker processes (count, ≤ 2)', calls, 2, 1, 'procs')
+  record('warm run: docker processes (count, target ≤ 2)', calls, 2, 1, 'procs')
 
   if (all) {
     // 4. cold start: container absent, image built, until authenticated healthy vs bare docker run + same poll

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { hclMap, hclString } from './hcl.js'
 
 /** One spin as the build sees it: its prepared context folder and what identifies its content. */
@@ -70,6 +71,17 @@ export function expectedSpinLabels(plan: ImagePlan, spin: SpinBuild): Record<str
     [Labels.agentUid]: String(plan.agentUid),
     [Labels.agentGid]: String(plan.agentGid),
   }
+}
+
+/**
+ * One value for everything that decides an image's content (its expected labels). Containers carry
+ * it, so a warm run knows its container runs an up-to-date image without asking for the image.
+ */
+export function imageFingerprint(expectedLabels: Record<string, string>): string {
+  const canonical = JSON.stringify(
+    Object.entries(expectedLabels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  )
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 32)
 }
 
 const LABEL_NAMES: Record<string, string> = {

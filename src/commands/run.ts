@@ -29,7 +29,8 @@ import { findSpin, spinRoots } from '../spins/discovery.js'
 import { spinContentHash } from '../spins/content-hash.js'
 import { loadUserConfig } from '../config/store.js'
 import { checkSshKey, gitIdentityFor, sshAgentSocket } from '../host/identity.js'
-import { Labels, expectedSpinLabels, staleReasons, type ImagePlan } from '../bake/plan.js'
+import { Labels, expectedSpinLabels, imageFingerprint, staleReasons, type ImagePlan } from '../bake/plan.js'
+import { Label } from '../containers/labels.js'
 import { loadOrCreateSalt, readSalt } from '../state/salt.js'
 import { confirm } from '../ui/prompt.js'
 
@@ -184,10 +185,9 @@ export default class Run extends BaseCommand {
     const service = new ContainerService(docker)
     const image = localImage(prefix, spin.name)
     // Independent lookups at once: on the warm path they are most of the time caiged takes.
-    const [hostVersion, existing, current, identity] = await Promise.all([
+    const [hostVersion, existing, identity] = await Promise.all([
       hostOpencodeVersion(),
       service.find(name),
-      docker.images.inspect(image),
       gitIdentityFor(
         flags['git-identity'] ?? config.git?.identity ?? 'host',
         Boolean(flags['git-identity'] ?? config.git?.identity),
@@ -215,7 +215,7 @@ export default class Run extends BaseCommand {
       : flags['ssh-agent']
         ? { agentSocket: await sshAgentSocket() }
         : {}
-    const request: Omit<ContainerRequest, 'hostPort' | 'image' | 'opencodeVersion'> = {
+    const request: Omit<ContainerRequest, 'hostPort' | 'image' | 'opencodeVersion' | 'imageFingerprint'> = {
       name,
       spin: spin.name,
       project,
@@ -238,7 +238,7 @@ export default class Run extends BaseCommand {
     let recreate = false
     if (existing) {
       const drift = configDrift(
-        configLabels({ ...request, hostPort: 0, image: '', opencodeVersion: '' }),
+        configLabels({ ...request, hostPort: 0, image: '', opencodeVersion: '', imageFingerprint: '' }),
         existing.Config.Labels,
       )
       if (drift.length > 0) {
@@ -270,8 +270,11 @@ export default class Run extends BaseCommand {
       requested: envVersion
         ? { value: envVersion, source: flags['opencode-version'] ? 'flag' : 'OPENCODE_VERSION' }
         : undefined,
-      // No flag, env or host client: keep the version the image has rather than ask the registry.
-      hostVersion: async () => hostVersion ?? current?.Config.Labels[Labels.opencodeVersion],
+      // No flag, env or host client: keep the version the container or image has; the registry last.
+      hostVersion: async () =>
+        hostVersion ??
+        existing?.Config.Labels[Label.opencodeVersion] ??
+        (await docker.images.inspect(image))?.Config.Labels[Labels.opencodeVersion],
       resolveFromRegistry: (spec) => registry.resolveVersion('opencode-ai', spec),
     })
     const plan: ImagePlan = {
@@ -291,22 +294,35 @@ export default class Run extends BaseCommand {
       packages: [],
       description: '',
     }
-    const imageReasons = staleReasons(expectedSpinLabels(plan, spinBuild), current?.Config.Labels)
-    if (flags['rebuild-images'] && imageReasons.length === 0) imageReasons.push('--rebuild-images')
-    const full: ContainerRequest = { ...request, image, opencodeVersion: version, hostPort: 0 }
+    const expected = expectedSpinLabels(plan, spinBuild)
+    const fingerprint = imageFingerprint(expected)
+    const full: ContainerRequest = {
+      ...request,
+      image,
+      opencodeVersion: version,
+      hostPort: 0,
+      imageFingerprint: fingerprint,
+    }
     const creds = { password, values: secrets.values }
 
     let port: number
     let action: ReconcileAction
     let serverVersion: string
     const reusable =
-      existing?.State.Running && imageReasons.length === 0 && existing.Image === current?.Id && !recreate
+      existing?.State.Running &&
+      existing.Config.Labels[Label.imageFingerprint] === fingerprint &&
+      !recreate &&
+      !flags['rebuild-images']
     if (reusable && existing && portOf(existing) !== undefined) {
-      // The warm path: two docker processes (container and image inspect) and one health check.
+      // The warm path: one docker process (the container inspect: its labels say its image is
+      // current) and one health check.
       port = portOf(existing) as number
       action = 'reused'
       serverVersion = (await service.waitHealthy(name, port, password, 30_000)).version
     } else {
+      const current = await docker.images.inspect(image)
+      const imageReasons = staleReasons(expected, current?.Config.Labels)
+      if (flags['rebuild-images'] && imageReasons.length === 0) imageReasons.push('--rebuild-images')
       const { converge } = await import('../containers/converge.js')
       ;({ port, action, serverVersion } = await converge({
         docker,

@@ -8,6 +8,7 @@ import { OpencodePackageCache, hostHasAvx2 } from '../opencode/package-cache.js'
 import { cacheDir } from '../paths.js'
 import { loadSpin } from '../spins/load.js'
 import { taskList } from '../ui/tasks.js'
+import { Label } from './labels.js'
 import type { ContainerRequest } from './run-spec.js'
 import { portOf, type ContainerService, type ReconcileAction, type Secrets } from './service.js'
 
@@ -72,8 +73,17 @@ export async function converge(options: {
         {
           title: `Container ${request.name}`,
           task: async (c, task) => {
-            if (existing && (existing.Image !== c.imageId || options.recreate)) {
-              task.title = `Recreating ${request.name}: ${existing.Image !== c.imageId ? 'its image changed' : 'new settings'} (sessions are kept in ${request.volume})`
+            const why = !existing
+              ? undefined
+              : existing.Image !== c.imageId
+                ? 'its image changed'
+                : options.recreate
+                  ? 'new settings'
+                  : existing.Config.Labels[Label.imageFingerprint] !== request.imageFingerprint
+                    ? 'it was made by another caiged version'
+                    : undefined
+            if (existing && why) {
+              task.title = `Recreating ${request.name}: ${why} (sessions are kept in ${request.volume})`
               c.port = await service.recreate(existing, request, options.secrets)
               c.action = 'recreated'
             } else if (existing?.State.Running) {

@@ -9,6 +9,8 @@ export const Label = {
   workdir: 'io.caiged.workdir',
   port: 'io.caiged.port',
   opencodeVersion: 'io.caiged.opencode-version',
+  /** The plan its image was built from: equal means the container runs an up-to-date image. */
+  imageFingerprint: 'io.caiged.image-fingerprint',
   /** The original's port label, kept so its tools and habits keep working. */
   legacyPort: 'opencode.port',
 } as const

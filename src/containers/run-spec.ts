@@ -47,6 +47,8 @@ export interface ContainerRequest {
   /** A key only the agent uses for git over ssh (mounted read-only), or the host's ssh-agent socket. */
   ssh: { key?: string; agentSocket?: string }
   resources: { memory?: string; cpus?: number; pids?: number }
+  /** What the image was built from (see bake/plan.ts imageFingerprint): a warm run checks only this. */
+  imageFingerprint: string
 }
 
 export interface RunSpec {
@@ -66,6 +68,7 @@ export function containerLabels(request: ContainerRequest): Record<string, strin
     [Label.port]: String(request.hostPort),
     [Label.legacyPort]: String(request.hostPort),
     [Label.opencodeVersion]: request.opencodeVersion,
+    [Label.imageFingerprint]: request.imageFingerprint,
     ...configLabels(request),
   }
 }

@@ -127,6 +127,7 @@ describeEngine(
           git: { mode: 'none' },
           ssh: {},
           resources: {},
+          imageFingerprint: 'e2e',
         }
         const pw = randomBytes(16).toString('hex')
         const port = await service.create(request, { password: pw, values: {} })

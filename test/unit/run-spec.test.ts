@@ -30,6 +30,7 @@ function request(overrides: Partial<ContainerRequest> = {}): ContainerRequest {
     git: { mode: 'none' },
     ssh: {},
     resources: {},
+    imageFingerprint: 'f1ng3rpr1nt',
     ...overrides,
   }
 }
