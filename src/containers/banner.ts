@@ -20,7 +20,7 @@ export function renderBanner(info: {
     '',
     `  Reconnect:  caiged connect ${info.name}`,
     `  Shell:      caiged containers shell ${info.name}`,
-    `  Manual:     OPENCODE_SERVER_PASSWORD=${info.password ? info.password : '<run with --show-session-password>'} opencode attach ${info.url} --dir /workspace`,
+    `  Manual:     opencode attach ${info.url} --dir /workspace   (the password in OPENCODE_SERVER_PASSWORD${info.password ? '' : '; see --show-session-password'})`,
     rule,
   )
   return lines.join('\n')

@@ -64,7 +64,7 @@ export function missingClientError(): CaigedError {
 
 /**
  * Runs the host TUI attached to a server, with the terminal inherited. The password reaches it
- * through its environment (attach defaults --password to OPENCODE_SERVER_PASSWORD), never argv.
+ * through its environment (attach reads OPENCODE_SERVER_PASSWORD when no flag gives one), never argv.
  * Returns the client's exit code.
  */
 export async function attach(

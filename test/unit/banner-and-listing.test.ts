@@ -34,15 +34,16 @@ describe('renderBanner', () => {
   it('shows no password unless given one', () => {
     const banner = renderBanner(info)
     expect(banner).not.toContain('Password:')
-    expect(banner).toContain('OPENCODE_SERVER_PASSWORD=<run with --show-session-password>')
+    expect(banner).toContain('(the password in OPENCODE_SERVER_PASSWORD; see --show-session-password)')
     expect(renderBanner({ ...info, password: '' })).not.toContain('Password:')
   })
 
   it('shows the password when given one', () => {
     const banner = renderBanner({ ...info, password: 'pw-SECRET-123' })
     expect(banner).toContain('Password:   pw-SECRET-123')
-    expect(banner).toContain('OPENCODE_SERVER_PASSWORD=pw-SECRET-123 opencode attach')
-    expect(banner).not.toContain('<run with --show-session-password>')
+    // Shown once, on its own line: never inside a command a user might paste into shell history.
+    expect(banner.split('pw-SECRET-123')).toHaveLength(2)
+    expect(banner).not.toContain('see --show-session-password')
   })
 })
 
