@@ -3,6 +3,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { bakeArgs, BakePrintSchema, localCacheDir } from '../bake/bake-args.js'
 import { bakeVariables, renderSpinsHcl, spinTarget } from '../bake/plan.js'
+import { baseImageFlag, opencodeVersionFlag, projectFlag } from '../flags.js'
 import { BaseCommand } from '../base-command.js'
 import { imagePrefix } from '../containers/naming.js'
 import { Docker } from '../docker/index.js'
@@ -53,17 +54,9 @@ export default class Bake extends BaseCommand {
     }),
     builder: Flags.string({ description: 'The buildx builder to use (docker buildx ls).' }),
     set: Flags.string({ description: 'A raw bake override, TARGET.KEY=VALUE (repeatable).', multiple: true }),
-    'opencode-version': Flags.string({
-      description: 'OpenCode version to bake in: exact, a range or "latest".',
-    }),
-    'base-image': Flags.string({
-      description: 'Base image. Env: CAIGED_BASE_IMAGE. Default: debian:bookworm-slim.',
-    }),
-    project: Flags.directory({
-      description: 'Project folder whose .caiged/spins to include.',
-      default: '.',
-      exists: true,
-    }),
+    'opencode-version': opencodeVersionFlag,
+    'base-image': baseImageFlag,
+    project: projectFlag,
   }
 
   async run(): Promise<void> {

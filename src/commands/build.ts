@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core'
+import { baseImageFlag, opencodeVersionFlag, projectFlag } from '../flags.js'
 import { BaseCommand } from '../base-command.js'
 import { imagePrefix } from '../containers/naming.js'
 import { Docker } from '../docker/index.js'
@@ -41,17 +42,9 @@ export default class Build extends BaseCommand {
     rebuild: Flags.boolean({
       description: 'Build even images that are up to date (the layer cache is still used).',
     }),
-    'opencode-version': Flags.string({
-      description: 'OpenCode version to bake in: exact, a range or "latest".',
-    }),
-    'base-image': Flags.string({
-      description: 'Base image (glibc Debian-like). Env: CAIGED_BASE_IMAGE. Default: debian:bookworm-slim.',
-    }),
-    project: Flags.directory({
-      description: 'Project folder whose .caiged/spins to include.',
-      default: '.',
-      exists: true,
-    }),
+    'opencode-version': opencodeVersionFlag,
+    'base-image': baseImageFlag,
+    project: projectFlag,
   }
 
   async run(): Promise<BuildResult> {

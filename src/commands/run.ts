@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core'
+import { baseImageFlag, opencodeVersionFlag } from '../flags.js'
 import { BaseCommand } from '../base-command.js'
 import { renderBanner } from '../containers/banner.js'
 import { connectTui } from '../containers/connect-flow.js'
@@ -118,12 +119,8 @@ export default class Run extends BaseCommand {
     'no-connect': Flags.boolean({
       description: 'Start the container and wait until it is ready, but do not attach.',
     }),
-    'opencode-version': Flags.string({
-      description: 'OpenCode version for the image (default: your host’s).',
-    }),
-    'base-image': Flags.string({
-      description: 'Base image. Env: CAIGED_BASE_IMAGE. Default: debian:bookworm-slim.',
-    }),
+    'opencode-version': opencodeVersionFlag,
+    'base-image': baseImageFlag,
   }
 
   /**

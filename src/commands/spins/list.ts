@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core'
+import { projectFlag } from '../../flags.js'
 import { BaseCommand } from '../../base-command.js'
 import { listSpins, spinRoots, type SpinLocation } from '../../spins/discovery.js'
 import { renderTable } from '../../ui/table.js'
@@ -15,11 +15,7 @@ export default class SpinsList extends BaseCommand {
   ]
   static override enableJsonFlag = true
   static override flags = {
-    project: Flags.directory({
-      description: 'Project folder whose .caiged/spins to include.',
-      default: '.',
-      exists: true,
-    }),
+    project: projectFlag,
   }
 
   async run(): Promise<SpinLocation[]> {

@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core'
+import { Args } from '@oclif/core'
+import { projectFlag } from '../../flags.js'
 import { BaseCommand } from '../../base-command.js'
 import { ExitCode } from '../../errors.js'
 import { listSpins, spinRoots } from '../../spins/discovery.js'
@@ -28,11 +29,7 @@ export default class SpinsValidate extends BaseCommand {
     spin: Args.string({ description: 'A spin name, or the path of a spin folder.' }),
   }
   static override flags = {
-    project: Flags.directory({
-      description: 'Project folder whose .caiged/spins to include.',
-      default: '.',
-      exists: true,
-    }),
+    project: projectFlag,
   }
 
   async run(): Promise<Verdict[]> {
