@@ -67,3 +67,29 @@ describe('the caiged CLI', () => {
     }
   })
 })
+
+describe('shell completion', () => {
+  it('generates bash and zsh completion scripts that know the commands and flags', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'caiged-complete-'))
+    try {
+      const env = { HOME: home, XDG_CACHE_HOME: path.join(home, '.cache') }
+      const built = await caiged(['autocomplete', '--refresh-cache'], { env })
+      expect(built.exitCode, built.stderr).toBe(0)
+      const functions = path.join(home, '.cache', 'caiged', 'autocomplete', 'functions')
+      const bash = fs.readFileSync(path.join(functions, 'bash', 'caiged.bash'), 'utf8')
+      const zsh = fs.readFileSync(path.join(functions, 'zsh', '_caiged'), 'utf8')
+      expect(zsh.startsWith('#compdef caiged')).toBe(true)
+      for (const script of [bash, zsh]) {
+        expect(script).toContain('stop-all')
+        expect(script).toContain('--no-connect')
+      }
+      for (const shell of ['bash', 'zsh']) {
+        const setup = await caiged(['autocomplete', 'script', shell], { env })
+        expect(setup.exitCode).toBe(0)
+        expect(setup.stdout).toContain(`CAIGED_AC_${shell.toUpperCase()}_SETUP_PATH=`)
+      }
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true })
+    }
+  })
+})
