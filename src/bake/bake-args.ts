@@ -13,6 +13,8 @@ export interface BakeInvocation {
   progress?: 'plain' | 'auto' | 'tty' | 'quiet' | 'rawjson'
   cacheFrom?: string[]
   cacheTo?: string[]
+  /** Every target the bake builds, the ones pulled in through `target:` contexts included. */
+  cacheTargets?: string[]
   /** Raw `--set` overrides, passed through unchanged. */
   sets?: string[]
   /** Folders outside the working directory the build reads (contexts) ... */
@@ -44,8 +46,14 @@ export function bakeArgs(o: BakeInvocation): string[] {
     for (const dir of unique(o.readDirs ?? [])) args.push('--allow', `fs.read=${dir}`)
     for (const dir of unique(o.readWriteDirs ?? [])) args.push('--allow', `fs=${dir}`)
   }
-  for (const source of o.cacheFrom ?? []) args.push('--set', `*.cache-from=${source}`)
-  for (const dest of o.cacheTo ?? []) args.push('--set', `*.cache-to=${dest}`)
+  // One cache per target: targets sharing one local folder race on its blobs, and one registry
+  // ref or gha scope would keep only the last target's layers.
+  for (const target of o.cacheTargets ?? []) {
+    for (const source of o.cacheFrom ?? [])
+      args.push('--set', `${target}.cache-from=${cacheForTarget(source, target)}`)
+    for (const dest of o.cacheTo ?? [])
+      args.push('--set', `${target}.cache-to=${cacheForTarget(dest, target)}`)
+  }
   for (const set of o.sets ?? []) args.push('--set', set)
   args.push(...o.targets)
   return args
@@ -53,14 +61,38 @@ export function bakeArgs(o: BakeInvocation): string[] {
 
 const unique = (values: string[]) => [...new Set(values)]
 
-/** The local folder of a `type=local` cache spec (src= or dest=), which bake must be granted. */
-export function localCacheDir(spec: string): string | undefined {
-  const fields = Object.fromEntries(
+/**
+ * A cache spec scoped to one target: a local folder gets a sub-folder, a registry ref a tag suffix
+ * (or tag), a gha cache a scope. Other types are used as given.
+ */
+export function cacheForTarget(spec: string, target: string): string {
+  const fields = parseCsv(spec)
+  if (fields.type === 'local') {
+    for (const key of ['src', 'dest']) if (fields[key]) fields[key] = `${fields[key]}/${target}`
+  } else if (fields.type === 'registry' && fields.ref) {
+    const ref = fields.ref
+    const tagAt = ref.lastIndexOf(':') > ref.lastIndexOf('/') ? ref.lastIndexOf(':') : -1
+    fields.ref = tagAt < 0 ? `${ref}:${target}` : `${ref}-${target}`
+  } else if (fields.type === 'gha') {
+    fields.scope = fields.scope ? `${fields.scope}-${target}` : target
+  }
+  return Object.entries(fields)
+    .map(([k, v]) => (v === '' ? k : `${k}=${v}`))
+    .join(',')
+}
+
+function parseCsv(spec: string): Record<string, string> {
+  return Object.fromEntries(
     spec.split(',').map((kv) => {
       const eq = kv.indexOf('=')
       return eq < 0 ? [kv, ''] : [kv.slice(0, eq), kv.slice(eq + 1)]
     }),
   )
+}
+
+/** The local folder of a `type=local` cache spec (src= or dest=), which bake must be granted. */
+export function localCacheDir(spec: string): string | undefined {
+  const fields = parseCsv(spec)
   if (fields.type !== 'local') return undefined
   return fields.dest ?? fields.src
 }

@@ -109,7 +109,10 @@ export default class Bake extends BaseCommand {
         .map(localCacheDir)
         .filter((d): d is string => d !== undefined)
         .map((d) => path.resolve(d))
-      for (const dir of cacheDirs) await fs.mkdir(dir, { recursive: true })
+      const cacheTargets = ['base', ...prepared.plan.spins.map((s) => spinTarget(s.name))]
+      // Each target gets its own sub-folder (see cacheForTarget); they must exist to be granted.
+      for (const dir of cacheDirs)
+        for (const t of cacheTargets) await fs.mkdir(path.join(dir, t), { recursive: true })
 
       const args = bakeArgs({
         files: [path.join('bake', 'docker-bake.hcl'), hclFile],
@@ -122,6 +125,7 @@ export default class Bake extends BaseCommand {
         progress: 'plain',
         cacheFrom: flags['cache-from'],
         cacheTo: flags['cache-to'],
+        cacheTargets,
         sets: flags.set,
         readDirs: [prepared.workDir, pkgDir],
         readWriteDirs: cacheDirs,

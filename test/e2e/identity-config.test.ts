@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -103,5 +103,39 @@ describeEngine('user config and git identity', () => {
       }[]
     ).find((m) => m.Destination === '/run/caiged/ssh-key')
     expect(mount?.RW).toBe(false)
+  }, 600_000)
+
+  it('forwards the host ssh-agent with --ssh-agent: the agent can use its keys, not read them', async () => {
+    // ssh-agent serves only its own uid: as root, run it as the image's agent uid, as a user's would be.
+    const dir = path.join(world.root, 'ssh-agent')
+    fs.mkdirSync(dir)
+    const asAgentUid =
+      process.getuid?.() === 0 ? ['setpriv', '--reuid=1000', '--regid=1000', '--clear-groups'] : []
+    if (asAgentUid.length) {
+      fs.chmodSync(world.root, 0o711) // so that uid can reach its folder
+      fs.chownSync(dir, 1000, 1000)
+    }
+    const key = path.join(dir, 'key')
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'caiged-e2e-agent', '-f', key])
+    if (asAgentUid.length) fs.chownSync(key, 1000, 1000)
+    const socket = path.join(dir, 'agent.sock')
+    const argv = [...asAgentUid, 'ssh-agent', '-D', '-a', socket]
+    const agent = spawn(argv[0] as string, argv.slice(1), { stdio: 'ignore' })
+    try {
+      for (let i = 0; i < 50 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100))
+      const add = [...asAgentUid, 'ssh-add', '-q', key]
+      execFileSync(add[0] as string, add.slice(1), { env: { ...process.env, SSH_AUTH_SOCK: socket } })
+      const result = await caiged(['run', project, '--no-connect', '--json', '--ssh-agent', '--recreate'], {
+        env: { ...world.env, SSH_AUTH_SOCK: socket },
+      })
+      expect(result.exitCode, result.stderr).toBe(0)
+      const keys = docker(['exec', name, 'sh', '-c', 'echo "$SSH_AUTH_SOCK"; ssh-add -l'])
+      expect(keys.split('\n')[0]).toBe('/run/caiged/ssh-agent.sock')
+      expect(keys).toMatch(/caiged-e2e-agent \(ED25519\)/)
+      // Only the socket crossed over: no key file is in the container.
+      expect(docker(['exec', name, 'sh', '-c', 'ls /run/caiged'])).toBe('ssh-agent.sock')
+    } finally {
+      agent.kill('SIGTERM')
+    }
   }, 600_000)
 })

@@ -255,4 +255,29 @@ describeEngine('caiged build / bake against the real engine', () => {
     }
     expect(docker(['image', 'ls', '-q']).split('\n').sort()).toEqual(imagesBefore)
   }, 60_000)
+
+  it(
+    'bakes with a local cache outside its working directory (granted with --allow on this buildx)',
+    async () => {
+      const cache = path.join(home, 'bake cache')
+      const result = await caiged(
+        [
+          'bake',
+          'dev',
+          '--cache-to',
+          `type=local,dest=${cache},mode=max`,
+          '--cache-from',
+          `type=local,src=${cache}`,
+        ],
+        { env },
+      )
+      expect(result.exitCode, result.stderr.slice(-2000)).toBe(0)
+      // One cache per target: two targets writing one folder race on its blobs.
+      expect(fs.existsSync(path.join(cache, 'base', 'index.json'))).toBe(true)
+      expect(fs.existsSync(path.join(cache, 'spin-dev', 'index.json'))).toBe(true)
+      expect(result.stderr).not.toContain('additional privileges requested')
+      expect(imageLabels(`${prefix}:dev`)['io.caiged.spin']).toBe('dev')
+    },
+    BUILD_TIMEOUT,
+  )
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   bakeArgs,
+  cacheForTarget,
   bakeHasFsEntitlements,
   BakePrintSchema,
   localCacheDir,
@@ -37,6 +38,7 @@ describe('bakeArgs', () => {
     progress: 'plain',
     cacheFrom: ['type=local,src=/c'],
     cacheTo: ['type=local,dest=/c,mode=max'],
+    cacheTargets: ['base', 'spin-dev'],
     sets: ['*.platform=linux/amd64'],
     readDirs: ['/tmp/work', '/cache/pkg', '/tmp/work'],
     readWriteDirs: ['/c', '/c'],
@@ -62,9 +64,13 @@ describe('bakeArgs', () => {
       '--allow',
       'fs=/c',
       '--set',
-      '*.cache-from=type=local,src=/c',
+      'base.cache-from=type=local,src=/c/base',
       '--set',
-      '*.cache-to=type=local,dest=/c,mode=max',
+      'base.cache-to=type=local,dest=/c/base,mode=max',
+      '--set',
+      'spin-dev.cache-from=type=local,src=/c/spin-dev',
+      '--set',
+      'spin-dev.cache-to=type=local,dest=/c/spin-dev,mode=max',
       '--set',
       '*.platform=linux/amd64',
       'base',
@@ -221,5 +227,23 @@ describe('BakePrintSchema', () => {
     expect(BakePrintSchema.safeParse({ target: { t: { attest: [{ nested: { a: 1 } }] } } }).success).toBe(
       false,
     )
+  })
+})
+
+describe('cacheForTarget', () => {
+  it('gives each target its own local folder, registry tag or gha scope', () => {
+    expect(cacheForTarget('type=local,dest=/c,mode=max', 'base')).toBe('type=local,dest=/c/base,mode=max')
+    expect(cacheForTarget('type=registry,ref=ghcr.io/me/cache', 'spin-dev')).toBe(
+      'type=registry,ref=ghcr.io/me/cache:spin-dev',
+    )
+    expect(cacheForTarget('type=registry,ref=r.example:5000/me/cache:v1,mode=max', 'base')).toBe(
+      'type=registry,ref=r.example:5000/me/cache:v1-base,mode=max',
+    )
+    expect(cacheForTarget('type=registry,ref=r.example:5000/me/cache', 'base')).toBe(
+      'type=registry,ref=r.example:5000/me/cache:base',
+    )
+    expect(cacheForTarget('type=gha,mode=max', 'base')).toBe('type=gha,mode=max,scope=base')
+    expect(cacheForTarget('type=gha,scope=ci', 'spin-qa')).toBe('type=gha,scope=ci-spin-qa')
+    expect(cacheForTarget('type=inline', 'base')).toBe('type=inline')
   })
 })
