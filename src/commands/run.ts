@@ -20,7 +20,7 @@ import {
   secretEnv,
 } from '../host/environment.js'
 import { localImage } from '../bake/plan.js'
-import { assetsHash } from '../images/assets.js'
+import { agentIds, assetsHash } from '../images/assets.js'
 import { baseImageFrom } from '../images/options.js'
 import { hostOpencodeVersion, missingClientError } from '../opencode/host-client.js'
 import { NpmRegistry } from '../opencode/npm-registry.js'
@@ -280,8 +280,7 @@ export default class Run extends BaseCommand {
       imagePrefix: prefix,
       caigedVersion: this.config.version,
       assetsHash: await assetsHash(),
-      agentUid: uid === 0 ? 1000 : uid,
-      agentGid: uid === 0 ? 1000 : gid,
+      ...agentIds(uid, gid),
       spins: [],
     }
     const spinBuild = {

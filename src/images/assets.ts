@@ -29,3 +29,11 @@ export async function caigedVersion(root: string = packageRoot): Promise<string>
   const pkg = JSON.parse(await fs.readFile(path.join(root, 'package.json'), 'utf8')) as { version: string }
   return pkg.version
 }
+
+/**
+ * The uid/gid of the image's agent user: the host user's, so files it writes in the project are
+ * theirs. Root maps to 1000: the agent never runs as root.
+ */
+export function agentIds(uid: number, gid: number): { agentUid: number; agentGid: number } {
+  return uid === 0 ? { agentUid: 1000, agentGid: 1000 } : { agentUid: uid, agentGid: gid }
+}

@@ -18,7 +18,7 @@ import type { OpencodePackageCache } from '../opencode/package-cache.js'
 import { packageRoot } from '../paths.js'
 import type { Spin } from '../spins/load.js'
 import { stageSpin } from '../spins/stage.js'
-import { assetsHash, caigedVersion } from './assets.js'
+import { agentIds, assetsHash, caigedVersion } from './assets.js'
 
 tmp.setGracefulCleanup()
 
@@ -76,8 +76,7 @@ export class ImageBuilder {
         imagePrefix: options.imagePrefix,
         caigedVersion: await caigedVersion(),
         assetsHash: await assetsHash(),
-        agentUid: options.uid === 0 ? 1000 : options.uid,
-        agentGid: options.uid === 0 ? 1000 : options.gid,
+        ...agentIds(options.uid, options.gid),
         spins: builds,
       }
       return { plan, workDir: work.name, dispose: () => work.removeCallback() }
