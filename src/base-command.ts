@@ -1,4 +1,5 @@
 import { Command, Errors } from '@oclif/core'
+import { defaultDeps, type Deps } from './deps.js'
 import { CaigedError, ExitCode } from './errors.js'
 
 /**
@@ -7,19 +8,28 @@ import { CaigedError, ExitCode } from './errors.js'
  * stack of an unexpected error for a bug report.
  */
 export abstract class BaseCommand extends Command {
+  private madeDeps: Deps | undefined
+
+  /** What the flows need from the world, built on first use (lazy inside too: see deps.ts). */
+  protected get deps(): Deps {
+    this.madeDeps ??= defaultDeps({
+      caigedVersion: this.config.version,
+      io: {
+        log: (m) => this.log(m),
+        warn: (m) => this.warn(m),
+        progress: (line) => this.logToStderr(line),
+        json: this.jsonEnabled(),
+      },
+    })
+    return this.madeDeps
+  }
+
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
-    if (error instanceof CaigedError) return this.fail(error.message, error.exitCode, error.hint)
-    // oclif's own errors (bad flags, --help, this.exit) are already short and carry their codes.
+    // Flags' own parse functions throw CaigedErrors too (see flags.ts), so they print as made.
+    if (error instanceof CaigedError) return this.fail(error.sentence, error.exitCode, error.hint)
+    // oclif's own errors (bad flags, --help, this.exit) are already short and carry their codes
+    // (package.json oclif.exitCodes makes its flag-parse failures usage errors).
     if (error instanceof Errors.CLIError || 'oclif' in error) return super.catch(error)
-    // A flag's own parser failing (e.g. --project at a missing folder) is bad input, not a bug.
-    const flagError = /^Parsing --(\S+) \n\t([\s\S]*?)\nSee more help with --help$/.exec(error.message)
-    if (flagError) {
-      return this.fail(
-        `Invalid --${flagError[1]}: ${flagError[2]}`,
-        ExitCode.Usage,
-        `See: caiged ${this.id ?? ''} --help`,
-      )
-    }
     if (process.env.DEBUG?.includes('caiged')) this.logToStderr(error.stack ?? String(error))
     return this.fail(
       `Unexpected error: ${error.message}`,

@@ -20,10 +20,13 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 export class CaigedError extends Error {
   readonly hint: string | undefined
   readonly exitCode: ExitCode
+  /** The sentence as made: oclif rewrites `message` of an error a flag's parse throws. */
+  readonly sentence: string
 
   constructor(message: string, options: { hint?: string; exitCode?: ExitCode; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'CaigedError'
+    this.sentence = message
     this.hint = options.hint
     this.exitCode = options.exitCode ?? ExitCode.Failure
   }
@@ -31,4 +34,12 @@ export class CaigedError extends Error {
 
 export function usageError(message: string, hint?: string): CaigedError {
   return new CaigedError(message, { hint, exitCode: ExitCode.Usage })
+}
+
+/** The user said no to a confirmation: nothing was done (gh's CancelError). */
+export class CancelledError extends CaigedError {
+  constructor(message: string) {
+    super(`Cancelled: ${message}`, { exitCode: ExitCode.Failure })
+    this.name = 'CancelledError'
+  }
 }

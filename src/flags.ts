@@ -1,10 +1,32 @@
 import { Flags } from '@oclif/core'
+import fs from 'node:fs/promises'
+import { usageError } from './errors.js'
 
 /** Flags several commands share: one definition, so their help and behaviour cannot drift apart. */
-export const projectFlag = Flags.directory({
+export const projectFlag = Flags.string({
   description: 'Project folder whose .caiged/spins to include.',
   default: '.',
-  exists: true,
+  // A flag's parse throws caiged's own usage error: one sentence and a hint, exit 2.
+  parse: async (dir) => {
+    const stat = await fs.stat(dir).catch(() => undefined)
+    if (!stat?.isDirectory())
+      throw usageError(`Invalid --project: No directory found at ${dir}`, 'Give a project folder.')
+    return dir
+  },
+})
+
+/** linux/amd64 and linux/arm64: the platforms OpenCode ships Linux builds for. */
+export const platformFlag = Flags.string({
+  description: 'Platforms, comma-separated or repeated: linux/amd64, linux/arm64.',
+  multiple: true,
+  multipleNonGreedy: true,
+  delimiter: ',',
+  parse: async (value) => {
+    const platform = value.trim()
+    if (!/^linux\/(amd64|arm64)$/.test(platform))
+      throw usageError(`Unsupported platform "${platform}".`, 'Use linux/amd64 and/or linux/arm64.')
+    return platform
+  },
 })
 
 export const opencodeVersionFlag = Flags.string({

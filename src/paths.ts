@@ -3,26 +3,88 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /**
- * Where caiged keeps its own files, following the XDG base directory spec. Pure: the environment
- * is passed in, so tests never touch the real home directory.
+ * Every environment variable caiged reads and every file it keeps: the one home of both. The man
+ * pages' ENVIRONMENT and FILES sections are generated from these tables, and code reads the
+ * variables through `paths()` or by the names listed here.
  */
-export function configDir(env: NodeJS.ProcessEnv = process.env): string {
-  const xdg = env.XDG_CONFIG_HOME
-  // The spec says a relative XDG_CONFIG_HOME is invalid and must be ignored.
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME || os.homedir(), '.config')
-  return path.join(base, 'caiged')
+export const ENVIRONMENT = {
+  IMAGE_PREFIX: 'Prefix of image and container names (default: caiged).',
+  OPENCODE_VERSION:
+    'OpenCode version to build images with when --opencode-version is not given: exact, "latest" or a semver range (default: the host\u2019s opencode --version).',
+  CAIGED_BASE_IMAGE: 'Base image when --base-image is not given (default: debian:bookworm-slim).',
+  CONTAINER_SHELL: 'The shell caiged containers shell starts when no command is given (default: /bin/bash).',
+  XDG_CONFIG_HOME:
+    'Where caiged keeps its config, salt and the user\u2019s spins, under caiged/ (default: ~/.config).',
+  XDG_CACHE_HOME: 'Where caiged caches downloaded OpenCode packages, under caiged/ (default: ~/.cache).',
+  XDG_DATA_HOME: 'Where the host\u2019s OpenCode keeps auth.json, under opencode/ (default: ~/.local/share).',
+  GH_CONFIG_DIR: 'The GitHub CLI config folder mounted into containers (default: $XDG_CONFIG_HOME/gh).',
+  SSH_AUTH_SOCK: 'The ssh-agent socket that run --ssh-agent forwards.',
+  DOCKER_HOST: 'The Docker engine to use, honoured as by docker itself.',
+  DOCKER_CONTEXT: 'The Docker context to use, honoured as by docker itself.',
+  CI: 'When set, progress is printed as plain lines instead of a live display.',
+  NO_COLOR: 'When set, errors are not coloured.',
+  DEBUG: 'DEBUG=caiged prints the stack of an unexpected error, for a bug report.',
+} as const
+export type EnvName = keyof typeof ENVIRONMENT
+
+export const FILES: readonly [string, string][] = [
+  ['$XDG_CONFIG_HOME/caiged/config.json', 'The user\u2019s defaults (caiged config set); validated, strict.'],
+  [
+    '$XDG_CONFIG_HOME/caiged/salt',
+    'The secret that server passwords are derived from (sha256 of container name and salt); created on first use, mode 0600.',
+  ],
+  ['$XDG_CONFIG_HOME/caiged/spins/', 'The user\u2019s own spins, one folder each.'],
+  [
+    '$XDG_CACHE_HOME/caiged/',
+    'Downloaded OpenCode packages (integrity-checked) and the host client\u2019s version.',
+  ],
+  ['<project>/.caiged/spins/', 'A project\u2019s spins; found before the user\u2019s and the built-in ones.'],
+]
+
+/** Where caiged's own files and the host files it may share are, for one environment. */
+export interface Paths {
+  home: string
+  configDir: string
+  configFile: string
+  saltFile: string
+  /** The user's own spins. */
+  userSpinsDir: string
+  cacheDir: string
+  /** The host OpenCode's auth.json, copied into containers. */
+  hostAuthFile: string
+  /** The GitHub CLI's config folder, mounted into containers. */
+  hostGhDir: string
 }
 
-export function saltFile(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(configDir(env), 'salt')
+/**
+ * An XDG base folder: the variable when it is absolute (the spec says a relative one is invalid and
+ * must be ignored), else the default under HOME.
+ */
+function xdgDir(value: string | undefined, home: string, ...fallback: string[]): string {
+  return value && path.isAbsolute(value) ? value : path.join(home, ...fallback)
 }
+
+/** Pure: the environment is passed in, so tests never touch the real home directory. */
+export function paths(env: NodeJS.ProcessEnv = process.env): Paths {
+  const home = env.HOME || os.homedir()
+  const config = xdgDir(env.XDG_CONFIG_HOME, home, '.config')
+  const configDir = path.join(config, 'caiged')
+  return {
+    home,
+    configDir,
+    configFile: path.join(configDir, 'config.json'),
+    saltFile: path.join(configDir, 'salt'),
+    userSpinsDir: path.join(configDir, 'spins'),
+    cacheDir: path.join(xdgDir(env.XDG_CACHE_HOME, home, '.cache'), 'caiged'),
+    hostAuthFile: path.join(xdgDir(env.XDG_DATA_HOME, home, '.local', 'share'), 'opencode', 'auth.json'),
+    hostGhDir:
+      env.GH_CONFIG_DIR && path.isAbsolute(env.GH_CONFIG_DIR) ? env.GH_CONFIG_DIR : path.join(config, 'gh'),
+  }
+}
+
+export const configDir = (env: NodeJS.ProcessEnv = process.env): string => paths(env).configDir
+export const saltFile = (env: NodeJS.ProcessEnv = process.env): string => paths(env).saltFile
+export const cacheDir = (env: NodeJS.ProcessEnv = process.env): string => paths(env).cacheDir
 
 /** The installed package's root: bake/, docker/ and spins/ ship inside it. */
 export const packageRoot: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-
-/** caiged's cache (downloaded OpenCode packages), following XDG_CACHE_HOME. */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const xdg = env.XDG_CACHE_HOME
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME || os.homedir(), '.cache')
-  return path.join(base, 'caiged')
-}

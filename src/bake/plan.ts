@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { Label, labelName } from '../labels.js'
 import { hclMap, hclString } from './hcl.js'
 
 /** One spin as the build sees it: its prepared context folder and what identifies its content. */
@@ -12,8 +13,8 @@ export interface SpinBuild {
   description: string
 }
 
-/** Everything that decides what an image holds; any change to it makes the image stale. */
-export interface ImagePlan {
+/** Everything but the spins that decides what an image holds; any change to it makes the image stale. */
+export interface ImageInputs {
   opencodeVersion: string
   baseImage: string
   imagePrefix: string
@@ -21,27 +22,19 @@ export interface ImagePlan {
   assetsHash: string
   agentUid: number
   agentGid: number
-  spins: SpinBuild[]
 }
 
-export const Labels = {
-  role: 'io.caiged.role',
-  spin: 'io.caiged.spin',
-  spinHash: 'io.caiged.spin-hash',
-  opencodeVersion: 'io.caiged.opencode-version',
-  caigedVersion: 'io.caiged.version',
-  assetsHash: 'io.caiged.assets-hash',
-  baseImage: 'io.caiged.base-image',
-  agentUid: 'io.caiged.agent-uid',
-  agentGid: 'io.caiged.agent-gid',
-} as const
+/** The inputs and the spins to build from them. */
+export interface ImagePlan extends ImageInputs {
+  spins: SpinBuild[]
+}
 
 export const spinTarget = (spin: string) => `spin-${spin}`
 export const localImage = (prefix: string, name: string) => `${prefix}:${name}`
 
 /** Values for the variables of bake/docker-bake.hcl (bake reads them from the environment). */
 export function bakeVariables(
-  plan: ImagePlan,
+  plan: ImageInputs,
   opencodePkgDir: string,
   platforms: string[] = [],
 ): Record<string, string> {
@@ -59,17 +52,20 @@ export function bakeVariables(
 }
 
 /** The labels a spin's image must carry to be up to date with the plan. */
-export function expectedSpinLabels(plan: ImagePlan, spin: SpinBuild): Record<string, string> {
+export function expectedSpinLabels(
+  plan: ImageInputs,
+  spin: Pick<SpinBuild, 'name' | 'hash'>,
+): Record<string, string> {
   return {
-    [Labels.role]: 'spin',
-    [Labels.spin]: spin.name,
-    [Labels.spinHash]: spin.hash,
-    [Labels.opencodeVersion]: plan.opencodeVersion,
-    [Labels.caigedVersion]: plan.caigedVersion,
-    [Labels.assetsHash]: plan.assetsHash,
-    [Labels.baseImage]: plan.baseImage,
-    [Labels.agentUid]: String(plan.agentUid),
-    [Labels.agentGid]: String(plan.agentGid),
+    [Label.role]: 'spin',
+    [Label.spin]: spin.name,
+    [Label.spinHash]: spin.hash,
+    [Label.opencodeVersion]: plan.opencodeVersion,
+    [Label.caigedVersion]: plan.caigedVersion,
+    [Label.assetsHash]: plan.assetsHash,
+    [Label.baseImage]: plan.baseImage,
+    [Label.agentUid]: String(plan.agentUid),
+    [Label.agentGid]: String(plan.agentGid),
   }
 }
 
@@ -84,16 +80,6 @@ export function imageFingerprint(expectedLabels: Record<string, string>): string
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32)
 }
 
-const LABEL_NAMES: Record<string, string> = {
-  [Labels.spinHash]: 'spin content',
-  [Labels.opencodeVersion]: 'OpenCode version',
-  [Labels.caigedVersion]: 'caiged version',
-  [Labels.assetsHash]: 'image assets (docker/, bake/)',
-  [Labels.baseImage]: 'base image',
-  [Labels.agentUid]: 'agent uid',
-  [Labels.agentGid]: 'agent gid',
-}
-
 /** Why an image is stale (empty when it is up to date); `undefined` image means it is missing. */
 export function staleReasons(
   expected: Record<string, string>,
@@ -104,7 +90,7 @@ export function staleReasons(
   for (const [key, want] of Object.entries(expected)) {
     const have = actual[key]
     if (have === want) continue
-    const what = LABEL_NAMES[key] ?? key
+    const what = labelName(key)
     reasons.push(have === undefined ? `${what} unknown` : `${what} ${short(have)} → ${short(want)}`)
   }
   return reasons
@@ -120,8 +106,8 @@ export function renderSpinsHcl(spins: SpinBuild[]): string {
   const blocks = spins.map((spin) => {
     const labels = hclMap(
       {
-        [Labels.spin]: spin.name,
-        [Labels.spinHash]: spin.hash,
+        [Label.spin]: spin.name,
+        [Label.spinHash]: spin.hash,
         'org.opencontainers.image.title': `caiged ${spin.name}`,
         'org.opencontainers.image.description': spin.description,
       },

@@ -1,11 +1,11 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { CaigedError, ExitCode } from '../errors.js'
-import { configDir } from '../paths.js'
+import { paths } from '../paths.js'
 import { UserConfigSchema, configProblems, type UserConfig } from './schema.js'
 
 export function configFile(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(configDir(env), 'config.json')
+  return paths(env).configFile
 }
 
 /** The user's config; an absent file is an empty config, an invalid one a precise error. */

@@ -1,132 +1,97 @@
 import fs from 'node:fs/promises'
-import type { Docker } from '../docker/index.js'
+import type { ImageInputs } from '../bake/plan.js'
+import type { Deps } from '../deps.js'
 import type { ContainerInspect } from '../docker/schemas.js'
 import { CaigedError } from '../errors.js'
 import { ImageBuilder, type PreparedPlan } from '../images/image-builder.js'
-import type { NpmRegistry } from '../opencode/npm-registry.js'
 import { OpencodePackageCache, hostHasAvx2 } from '../opencode/package-cache.js'
-import { cacheDir } from '../paths.js'
 import { loadSpin } from '../spins/load.js'
 import { taskList } from '../ui/tasks.js'
-import { Label } from './labels.js'
-import type { ContainerRequest } from './run-spec.js'
+import type { Decision } from './reconcile.js'
+import type { ContainerRequest } from './request.js'
 import { portOf, type ContainerService, type ReconcileAction, type Secrets } from './service.js'
 
+export type Applicable = Extract<Decision, { why: string }> & { action: 'start' | 'create' | 'recreate' }
+
+const DONE: Record<Applicable['action'], ReconcileAction> = {
+  start: 'started',
+  create: 'created',
+  recreate: 'recreated',
+}
+
 /**
- * The slow path of `run` (loaded only when needed): build a stale image, then create, start or
- * recreate the container and wait for its server, as listr2 tasks.
+ * The slow path of `run` (loaded only when needed): carries out a decision as listr2 tasks: build
+ * a stale image, then start, create or recreate the container, and wait for its server.
  */
-export async function converge(options: {
-  docker: Docker
+export async function applyDecision(o: {
+  deps: Pick<Deps, 'docker' | 'npm' | 'paths' | 'io'>
   service: ContainerService
-  registry: NpmRegistry
-  request: ContainerRequest
-  secrets: Secrets
+  decision: Applicable
   existing: ContainerInspect | undefined
-  imageReasons: string[]
-  imageId: string | undefined
-  recreate: boolean
-  spinName: string
-  workdir: string
-  plan: { baseImage: string; imagePrefix: string; uid: number; gid: number }
+  request: Omit<ContainerRequest, 'hostPort'>
+  secrets: Secrets
+  build: { spinName: string; workdir: string; inputs: ImageInputs }
   auth: { file: string; mtime: number } | undefined
-  json: boolean
 }): Promise<{ port: number; action: ReconcileAction; serverVersion: string }> {
-  const { docker, service, request, existing } = options
-  const ctx: {
-    prepared?: PreparedPlan
-    imageId?: string
-    port?: number
-    action?: ReconcileAction
-    serverVersion?: string
-  } = {
-    imageId: options.imageId,
-  }
+  const { deps, service, decision, request, existing } = o
+  let prepared: PreparedPlan | undefined
+  let port: number | undefined
+  let serverVersion = ''
   try {
-    await taskList<typeof ctx>(
+    await taskList<object>(
       [
         {
-          title: `Build ${request.image} (${options.imageReasons.join('; ')})`,
-          enabled: () => options.imageReasons.length > 0,
+          title: `Build ${request.image} (${decision.build.join('; ')})`,
+          enabled: () => decision.build.length > 0,
           rendererOptions: { outputBar: 8, persistentOutput: false },
-          task: async (c, task) => {
+          task: async (_, task) => {
             // Only a spin whose content changed gets here: it is validated before it is built.
-            const spin = await loadSpin(options.spinName, options.workdir)
+            const spin = await loadSpin(o.build.spinName, o.build.workdir)
             const builder = new ImageBuilder(
-              docker,
-              new OpencodePackageCache(cacheDir(), options.registry, await hostHasAvx2()),
+              deps.docker,
+              new OpencodePackageCache(deps.paths.cacheDir, deps.npm, await hostHasAvx2()),
             )
-            c.prepared = await builder.prepare([spin], {
-              opencodeVersion: request.opencodeVersion,
-              imagePrefix: options.plan.imagePrefix,
-              baseImage: options.plan.baseImage,
-              uid: options.plan.uid,
-              gid: options.plan.gid,
-            })
-            await builder.build(c.prepared, [spin.name], (line) => {
+            prepared = await builder.prepare([spin], o.build.inputs)
+            await builder.build(prepared, [spin.name], (line) => {
               task.output = line
             })
-            c.imageId = (await docker.images.inspect(request.image))?.Id
             task.title = `Built ${request.image} (OpenCode ${request.opencodeVersion})`
           },
         },
         {
           title: `Container ${request.name}`,
-          task: async (c, task) => {
-            const why = !existing
-              ? undefined
-              : existing.Image !== c.imageId
-                ? 'its image changed'
-                : options.recreate
-                  ? 'new settings'
-                  : existing.Config.Labels[Label.imageFingerprint] !== request.imageFingerprint
-                    ? 'it was made by another caiged version'
-                    : undefined
-            if (existing && why) {
-              task.title = `Recreating ${request.name}: ${why} (sessions are kept in ${request.volume})`
-              c.port = await service.recreate(existing, request, options.secrets)
-              c.action = 'recreated'
-            } else if (existing?.State.Running) {
-              c.port = portOf(existing)
-              c.action = 'reused'
-            } else if (existing) {
+          task: async (_, task) => {
+            if (decision.action === 'recreate' && existing) {
+              task.title = `Recreating ${request.name}: ${decision.why} (sessions are kept in ${request.volume})`
+              port = await service.recreate(existing, request, o.secrets)
+            } else if (decision.action === 'start' && existing) {
               await service.start(existing)
-              c.port = portOf(existing)
-              c.action = 'started'
+              port = portOf(existing)
             } else {
-              c.port = await service.create(request, options.secrets)
-              c.action = 'created'
+              port = await service.create(request, o.secrets)
             }
-            if (c.port === undefined)
+            if (port === undefined)
               throw new CaigedError(`${request.name} has no port label; recreate it with --recreate.`)
             // A fresh or restarted container gets the host's auth.json (a running one keeps its own).
-            if (c.action !== 'reused' && options.auth) {
-              await service.copyAuth(
-                request.name,
-                await fs.readFile(options.auth.file, 'utf8'),
-                options.auth.mtime,
-              )
+            if (o.auth) {
+              await service.copyAuth(request.name, await fs.readFile(o.auth.file, 'utf8'), o.auth.mtime)
             }
-            task.title = `Container ${request.name} ${c.action} on 127.0.0.1:${c.port}`
+            task.title = `Container ${request.name} ${DONE[decision.action]} on 127.0.0.1:${port}`
           },
         },
         {
           title: 'Wait for the OpenCode server',
-          task: async (c, task) => {
-            const health = await service.waitHealthy(request.name, c.port as number, options.secrets.password)
-            c.serverVersion = health.version
+          task: async (_, task) => {
+            const health = await service.waitHealthy(request.name, port as number, o.secrets.password)
+            serverVersion = health.version
             task.title = `OpenCode ${health.version} is ready`
           },
         },
       ],
-      { json: options.json },
-    ).run(ctx)
+      { json: deps.io.json },
+    ).run({})
   } finally {
-    ctx.prepared?.dispose()
+    prepared?.dispose()
   }
-  return {
-    port: ctx.port as number,
-    action: ctx.action as ReconcileAction,
-    serverVersion: ctx.serverVersion as string,
-  }
+  return { port: port as number, action: DONE[decision.action], serverVersion }
 }

@@ -1,5 +1,6 @@
 import type { ListedContainer } from '../docker/container-client.js'
-import { Label } from './labels.js'
+import { Label } from '../labels.js'
+import { SERVER_PORT, portFromLabels } from './server.js'
 
 /** A caiged container as `containers list` shows it. */
 export interface ContainerRow {
@@ -27,16 +28,18 @@ export function toContainerRow(entry: ListedContainer): ContainerRow {
     workdir: labels[Label.workdir] ?? '',
     state: entry.State,
     status: entry.Status,
-    port: portOf(labels, entry.Ports),
+    port: livePortOr(labels, entry.Ports),
     image: entry.Image,
     opencodeVersion: labels[Label.opencodeVersion] ?? '',
   }
 }
 
-function portOf(labels: Record<string, string>, ports: string): number | undefined {
-  // A running container's live mapping wins; a stopped one has none, so fall back to its labels.
-  const live = /(?:^|,\s*)(?:127\.0\.0\.1|0\.0\.0\.0|\[::1?\]):(\d+)->4096\/tcp/.exec(ports)
-  const value = live?.[1] ?? labels[Label.port] ?? labels[Label.legacyPort]
-  const port = Number(value)
-  return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined
+const LIVE_PORT = new RegExp(
+  `(?:^|,\\s*)(?:127\\.0\\.0\\.1|0\\.0\\.0\\.0|\\[::1?\\]):(\\d+)->${SERVER_PORT}/tcp`,
+)
+
+/** A running container's live mapping wins; a stopped one has none, so its labels say. */
+function livePortOr(labels: Record<string, string>, ports: string): number | undefined {
+  const live = Number(LIVE_PORT.exec(ports)?.[1])
+  return Number.isInteger(live) && live > 0 && live < 65536 ? live : portFromLabels(labels)
 }

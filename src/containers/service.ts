@@ -1,19 +1,42 @@
 import type { Docker } from '../docker/index.js'
 import type { ContainerInspect } from '../docker/schemas.js'
-import { isPortConflict } from '../docker/container-client.js'
-import { lastLine } from '../docker/errors.js'
+import { isNameConflict, isPortConflict } from '../docker/container-client.js'
+import { isNotFound } from '../docker/errors.js'
 import { CaigedError, ExitCode, usageError } from '../errors.js'
 import { isLoopbackPortFree } from '../host/ports.js'
+import { Label, MANAGED_FILTER } from '../labels.js'
 import { HealthTimeout, waitForHealthy, type Health } from '../opencode/health.js'
-import { Label, MANAGED_FILTER } from './labels.js'
+import { lastLine } from '../text.js'
+import { runSpec } from './docker-run-args.js'
 import { candidatePorts } from './ports.js'
-import { ContainerPath, runSpec, type ContainerRequest } from './run-spec.js'
+import { ContainerPath, type ContainerRequest } from './request.js'
+import { portFromLabels, serverUrl } from './server.js'
 
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/
 // Concurrent runs race for the same lowest port: each loser moves on to the next one.
 const MAX_CREATE_ATTEMPTS = 32
 
 export type ReconcileAction = 'reused' | 'started' | 'created' | 'recreated'
+
+/**
+ * Another process made a container of this name between this one's look and its create: it is
+ * theirs, so it is never removed; the caller looks again and decides anew.
+ */
+export class NameTakenError extends CaigedError {
+  constructor(readonly containerName: string) {
+    super(`The container name ${containerName} was taken by another process meanwhile.`)
+  }
+}
+
+/** The container went away (removed by another command) while this one was using it. */
+export class ContainerGoneError extends CaigedError {
+  constructor(readonly containerName: string) {
+    super(`The container ${containerName} was removed by another command meanwhile.`, {
+      exitCode: ExitCode.NotFound,
+      hint: 'caiged containers list shows what there is now.',
+    })
+  }
+}
 
 export interface Secrets {
   password: string
@@ -22,17 +45,26 @@ export interface Secrets {
 
 /** The host port a caiged container's server is published on, from its labels. */
 export function portOf(container: ContainerInspect): number | undefined {
-  const port = Number(container.Config.Labels[Label.port] ?? container.Config.Labels[Label.legacyPort])
-  return Number.isInteger(port) && port > 0 ? port : undefined
+  return portFromLabels(container.Config.Labels)
 }
 
 /** Container lifecycle for caiged: identity by labels, ports on loopback, sessions in volumes. */
 export class ContainerService {
+  private readonly portLooksFree: (port: number) => Promise<boolean>
+  private readonly waitForServer: typeof waitForHealthy
+
   constructor(
     private readonly docker: Docker,
-    /** Whether a loopback port looks free (a probe: docker can still find it taken, and is retried). */
-    private readonly portLooksFree: (port: number) => Promise<boolean> = isLoopbackPortFree,
-  ) {}
+    seams: {
+      /** Whether a loopback port looks free (a probe: docker can still find it taken, and is retried). */
+      portLooksFree?: (port: number) => Promise<boolean>
+      /** The authenticated health poll of a server. */
+      waitForServer?: typeof waitForHealthy
+    } = {},
+  ) {
+    this.portLooksFree = seams.portLooksFree ?? isLoopbackPortFree
+    this.waitForServer = seams.waitForServer ?? waitForHealthy
+  }
 
   /** A caiged container by name; an unrelated container of that name is refused, never touched. */
   async find(name: string): Promise<ContainerInspect | undefined> {
@@ -58,10 +90,11 @@ export class ContainerService {
     return container
   }
 
-  /** Starts a stopped container on the port it was made with. */
+  /** Starts a stopped container on the port it was made with (by id: the one that was looked at). */
   async start(container: ContainerInspect): Promise<void> {
-    const result = await this.docker.containers.start(container.Name)
+    const result = await this.docker.containers.start(container.Id)
     if (result.exitCode === 0) return
+    if (isNotFound(result.stderr)) throw new ContainerGoneError(container.Name)
     const port = portOf(container)
     if (isPortConflict(result.stderr)) {
       throw new CaigedError(
@@ -77,7 +110,8 @@ export class ContainerService {
   /**
    * Creates and starts a container, on a loopback port no other caiged container holds (running or
    * stopped) and nothing listens on; a port docker still finds taken is retried with the next one.
-   * A failed create leaves no container behind.
+   * A failed attempt removes only the container it created, by id. A name another process took
+   * first is a NameTakenError: that container is theirs.
    */
   async create(
     request: Omit<ContainerRequest, 'hostPort'>,
@@ -87,20 +121,25 @@ export class ContainerService {
     const all = await this.docker.containers.list({ all: true, labels: MANAGED_FILTER })
     const taken = all
       .filter((c) => c.Names !== request.name)
-      .map((c) => Number(c.labelMap[Label.port] ?? c.labelMap[Label.legacyPort]))
-      .filter(Number.isInteger)
+      .map((c) => portFromLabels(c.labelMap))
+      .filter((p): p is number => p !== undefined)
     const candidates = candidatePorts(taken)
     if (preferredPort && candidates.includes(preferredPort)) candidates.unshift(preferredPort)
     let attempts = 0
     for (const port of candidates) {
       if (!(await this.portLooksFree(port))) continue
       const spec = runSpec({ ...request, hostPort: port }, secrets)
-      const outcome = await this.docker.containers.run(spec.args, spec.env)
-      if ('id' in outcome) return port
-      // docker may leave a Created container behind: remove it, so nothing half-made remains.
-      await this.docker.containers.remove(request.name, { force: true }).catch(() => undefined)
-      if (!isPortConflict(outcome.failure.stderr) || ++attempts >= MAX_CREATE_ATTEMPTS) {
-        throw new CaigedError(`docker run failed for ${request.name}: ${lastLine(outcome.failure.stderr)}`)
+      const created = await this.docker.containers.create(spec.args, spec.env)
+      if ('failure' in created) {
+        if (isNameConflict(created.failure.stderr)) throw new NameTakenError(request.name)
+        throw new CaigedError(`docker create failed for ${request.name}: ${lastLine(created.failure.stderr)}`)
+      }
+      const started = await this.docker.containers.start(created.id)
+      if (started.exitCode === 0) return port
+      // Ours, made a moment ago: removed by its id, so nothing half-made remains.
+      await this.docker.containers.remove(created.id, { force: true }).catch(() => undefined)
+      if (!isPortConflict(started.stderr) || ++attempts >= MAX_CREATE_ATTEMPTS) {
+        throw new CaigedError(`docker start failed for ${request.name}: ${lastLine(started.stderr)}`)
       }
     }
     throw new CaigedError('No free port in 4096-5095 on 127.0.0.1.', {
@@ -114,7 +153,8 @@ export class ContainerService {
     request: Omit<ContainerRequest, 'hostPort'>,
     secrets: Secrets,
   ): Promise<number> {
-    await this.docker.containers.remove(existing.Name, { force: true })
+    // By id: if another process recreated it first, its new container is left alone.
+    await this.docker.containers.removeIfPresent(existing.Id)
     return this.create(request, secrets, portOf(existing))
   }
 
@@ -144,13 +184,12 @@ export class ContainerService {
   /** Waits for the authenticated health endpoint; a timeout shows the server's last log lines. */
   async waitHealthy(name: string, port: number, password: string, timeoutMs = 60_000): Promise<Health> {
     try {
-      return await waitForHealthy(`http://127.0.0.1:${port}`, password, {
+      return await this.waitForServer(serverUrl(port), password, {
         timeoutMs,
         giveUp: async () => {
           const now = await this.docker.containers.inspect(name)
-          return now?.State.Running
-            ? undefined
-            : `the container stopped (exit code ${now?.State.ExitCode ?? '?'})`
+          if (!now) return 'the container was removed by another command'
+          return now.State.Running ? undefined : `the container stopped (exit code ${now.State.ExitCode})`
         },
       })
     } catch (error) {

@@ -1,12 +1,12 @@
 import semver from 'semver'
 import { CaigedError, ExitCode } from '../errors.js'
-import type { DockerCli, DockerResult } from './cli.js'
+import type { DockerResult, DockerRunner } from './cli.js'
 
 /** BuildKit through `docker buildx`. */
 export class BuildxClient {
   private cachedVersion: string | undefined
 
-  constructor(private readonly cli: DockerCli) {}
+  constructor(private readonly cli: DockerRunner) {}
 
   /** buildx's version, e.g. "0.29.1"; a missing buildx plugin is a clear error. */
   async version(): Promise<string> {

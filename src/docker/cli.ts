@@ -1,6 +1,7 @@
 import { runProcess } from '../process/spawn.js'
 import { CaigedError } from '../errors.js'
-import { classifyDockerFailure, lastLine } from './errors.js'
+import { lastLine } from '../text.js'
+import { classifyDockerFailure } from './errors.js'
 
 export interface DockerResult {
   stdout: string
@@ -25,13 +26,21 @@ export interface DockerExecOptions {
   onLine?: (line: string) => void
 }
 
+/** What the per-object clients need of docker: an interface, so tests can hand in a fake. */
+export interface DockerRunner {
+  /** Runs docker and returns its result whatever the exit code, except for engine-level failures. */
+  exec(args: readonly string[], options?: DockerExecOptions): Promise<DockerResult>
+  /** Runs docker and returns stdout; any failure is an error naming the command and docker's words. */
+  run(args: readonly string[], options?: DockerExecOptions): Promise<string>
+}
+
 /**
  * The one place that spawns `docker`. It passes the caller's environment through untouched, so
  * DOCKER_HOST, DOCKER_CONTEXT and DOCKER_CONFIG select the engine exactly as they do for `docker`
  * itself. Failures every command can meet (no docker, engine down, socket permission) become
  * CaigedErrors here; the others come back as results for the caller to explain.
  */
-export class DockerCli {
+export class DockerCli implements DockerRunner {
   constructor(private readonly binary: string = 'docker') {}
 
   /** Runs docker and returns its result whatever the exit code, except for engine-level failures. */

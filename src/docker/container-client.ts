@@ -1,4 +1,4 @@
-import type { DockerCli, DockerResult } from './cli.js'
+import type { DockerResult, DockerRunner } from './cli.js'
 import { commandFailed } from './cli.js'
 import { isNotFound } from './errors.js'
 import { parseDockerJson } from './parse.js'
@@ -19,7 +19,7 @@ export interface ListedContainer extends PsEntry {
 
 /** Containers: one small client per kind of Docker object, as testcontainers does. */
 export class ContainerClient {
-  constructor(private readonly cli: DockerCli) {}
+  constructor(private readonly cli: DockerRunner) {}
 
   /** The container, or undefined when none has that name or id (images of that name don't count). */
   async inspect(nameOrId: string): Promise<ContainerInspect | undefined> {
@@ -38,14 +38,16 @@ export class ContainerClient {
   }
 
   /**
-   * `docker run -d` with the given argv (after "run -d"). Secret values travel in `env`, never in
-   * args. Returns the new container's id, or the failure for the caller to explain (port taken, ...).
+   * `docker create` with the given argv (after "create"). Secret values travel in `env`, never in
+   * args. Returns the new container's id, or the failure for the caller to explain (name taken, ...).
+   * Created and started apart, so a failed start is undone by id: by name it could hit a container
+   * another process made meanwhile.
    */
-  async run(
+  async create(
     args: string[],
     env: Record<string, string>,
   ): Promise<{ id: string } | { failure: DockerResult }> {
-    const result = await this.cli.exec(['run', '-d', ...args], { env })
+    const result = await this.cli.exec(['create', ...args], { env })
     if (result.exitCode !== 0) return { failure: result }
     return { id: result.stdout.trim() }
   }
@@ -54,8 +56,25 @@ export class ContainerClient {
     return this.cli.exec(['start', '--', name])
   }
 
-  async stop(name: string, timeoutSeconds = 10): Promise<void> {
-    await this.cli.run(['stop', '--time', String(timeoutSeconds), '--', name])
+  /** Stops a container; false when there is none of that name or id any more. */
+  async stop(name: string, timeoutSeconds = 10): Promise<boolean> {
+    const args = ['stop', '--time', String(timeoutSeconds), '--', name]
+    const result = await this.cli.exec(args)
+    if (result.exitCode === 0) return true
+    if (isNotFound(result.stderr)) return false
+    throw commandFailed(args, result)
+  }
+
+  /**
+   * Removes a container by id (never its named volumes); true when it was there. One already gone
+   * (another command removed it) is not an error: the outcome is the same.
+   */
+  async removeIfPresent(id: string): Promise<boolean> {
+    const args = ['rm', '--force', '--', id]
+    const result = await this.cli.exec(args)
+    if (result.exitCode === 0) return true
+    if (isNotFound(result.stderr)) return false
+    throw commandFailed(args, result)
   }
 
   /** Removes a container (never its named volumes: those hold the sessions). */
@@ -128,6 +147,11 @@ export function parsePsLabels(joined: string): Record<string, string> {
     else if (pair !== '') labels[pair] = ''
   }
   return labels
+}
+
+/** Docker's words when a container of that name exists already (another process made it first). */
+export function isNameConflict(stderr: string): boolean {
+  return /Conflict\. The container name .* is already in use/i.test(stderr)
 }
 
 /** Docker's words when a published port is taken; the caller then retries with another port. */

@@ -67,12 +67,3 @@ export function classifyDockerFailure(failure: DockerFailure): CaigedError | und
 export function isNotFound(stderr: string): boolean {
   return /No such (?:container|image|object|volume|network)\b/i.test(stderr)
 }
-
-/** The last meaningful line docker printed, for errors nothing above explains. */
-export function lastLine(stderr: string): string {
-  const lines = stderr
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean)
-  return (lines.at(-1) ?? '').replace(/^Error(?: response from daemon)?:\s*/i, '')
-}

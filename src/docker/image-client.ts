@@ -1,4 +1,4 @@
-import type { DockerCli } from './cli.js'
+import type { DockerRunner } from './cli.js'
 import { commandFailed } from './cli.js'
 import { isNotFound } from './errors.js'
 import { parseDockerJson } from './parse.js'
@@ -7,9 +7,12 @@ import { z } from 'zod/v3'
 
 /** Images in the local engine. */
 export class ImageClient {
-  constructor(private readonly cli: DockerCli) {}
+  constructor(private readonly cli: DockerRunner) {}
 
-  /** Tagged images with a label (`docker image ls --filter label=...`), inspected in one more call. */
+  /**
+   * Tagged images with a label (`docker image ls --filter label=...`), inspected in one more call;
+   * each image once, however many tags it has.
+   */
   async listByLabel(label: string): Promise<ImageInspect[]> {
     const listed = await this.cli.run([
       'image',
@@ -22,7 +25,8 @@ export class ImageClient {
     const refs = [...new Set(listed.split('\n').filter((r) => r && !r.includes('<none>')))]
     if (refs.length === 0) return []
     const text = await this.cli.run(['image', 'inspect', '--', ...refs])
-    return parseDockerJson(z.array(ImageInspectSchema), text, 'docker image inspect')
+    const images = parseDockerJson(z.array(ImageInspectSchema), text, 'docker image inspect')
+    return [...new Map(images.map((image) => [image.Id, image])).values()]
   }
 
   /** The image, or undefined when there is none by that reference. */

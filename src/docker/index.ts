@@ -1,11 +1,11 @@
 import { BuildxClient } from './buildx-client.js'
-import { DockerCli } from './cli.js'
+import { DockerCli, type DockerRunner } from './cli.js'
 import { ContainerClient } from './container-client.js'
 import { ImageClient } from './image-client.js'
 import { SystemClient } from './system-client.js'
 import { VolumeClient } from './volume-client.js'
 
-export { DockerCli } from './cli.js'
+export { DockerCli, type DockerRunner, type DockerResult } from './cli.js'
 export type { ContainerInspect, ImageInspect, DockerInfo, DockerVersion, PsEntry } from './schemas.js'
 
 /** The docker adapter: one client per kind of Docker object over one `docker` CLI runner. */
@@ -16,7 +16,7 @@ export class Docker {
   readonly buildx: BuildxClient
   readonly volumes: VolumeClient
 
-  constructor(readonly cli: DockerCli = new DockerCli()) {
+  constructor(readonly cli: DockerRunner = new DockerCli()) {
     this.system = new SystemClient(cli)
     this.containers = new ContainerClient(cli)
     this.images = new ImageClient(cli)

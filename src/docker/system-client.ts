@@ -1,4 +1,4 @@
-import type { DockerCli } from './cli.js'
+import type { DockerRunner } from './cli.js'
 import { commandFailed } from './cli.js'
 import { parseDockerJson } from './parse.js'
 import { CaigedError, ExitCode } from '../errors.js'
@@ -6,7 +6,7 @@ import { InfoSchema, VersionSchema, type DockerInfo, type DockerVersion } from '
 
 /** The engine as a whole: versions and capabilities. */
 export class SystemClient {
-  constructor(private readonly cli: DockerCli) {}
+  constructor(private readonly cli: DockerRunner) {}
 
   /** Client and server versions; an engine that does not answer is an error, never a null server. */
   async version(): Promise<DockerVersion & { Server: NonNullable<DockerVersion['Server']> }> {

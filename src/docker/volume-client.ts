@@ -1,10 +1,10 @@
-import type { DockerCli } from './cli.js'
+import type { DockerRunner } from './cli.js'
 import { isNotFound } from './errors.js'
 import { commandFailed } from './cli.js'
 
 /** Named volumes: where each container's OpenCode sessions live. */
 export class VolumeClient {
-  constructor(private readonly cli: DockerCli) {}
+  constructor(private readonly cli: DockerRunner) {}
 
   async exists(name: string): Promise<boolean> {
     const result = await this.cli.exec(['volume', 'inspect', '--', name])

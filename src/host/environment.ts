@@ -1,28 +1,13 @@
 import fs from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import { CaigedError, ExitCode, usageError } from '../errors.js'
+import { paths } from '../paths.js'
 
 /** What a run takes from the host: paths it may mount or copy, and the secrets it was asked to pass. */
 
-export function hostAuthFile(env: NodeJS.ProcessEnv = process.env): string {
-  const data =
-    env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME)
-      ? env.XDG_DATA_HOME
-      : path.join(home(env), '.local', 'share')
-  return path.join(data, 'opencode', 'auth.json')
-}
-
-export function hostGhDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.GH_CONFIG_DIR && path.isAbsolute(env.GH_CONFIG_DIR)) return env.GH_CONFIG_DIR
-  const config =
-    env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME)
-      ? env.XDG_CONFIG_HOME
-      : path.join(home(env), '.config')
-  return path.join(config, 'gh')
-}
-
-const home = (env: NodeJS.ProcessEnv) => env.HOME || os.homedir()
+/** See paths.ts: the one home of where things are. */
+export const hostAuthFile = (env: NodeJS.ProcessEnv = process.env): string => paths(env).hostAuthFile
+export const hostGhDir = (env: NodeJS.ProcessEnv = process.env): string => paths(env).hostGhDir
 
 export async function isDirectory(p: string): Promise<boolean> {
   return fs.stat(p).then(

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { UserConfig } from '../config/schema.js'
-import type { ContainerRequest } from '../containers/run-spec.js'
+import type { ContainerSettings } from '../containers/request.js'
 import { CaigedError, ExitCode, usageError } from '../errors.js'
 import { hostGitIdentity } from './git.js'
 
@@ -21,7 +21,7 @@ export async function gitIdentityFor(
   workdir: string,
   spin: string,
   config: UserConfig,
-): Promise<{ git: ContainerRequest['git']; warning?: string }> {
+): Promise<{ git: ContainerSettings['git']; warning?: string }> {
   if (mode === 'none') return { git: { mode } }
   const agent = { mode: 'agent' as const, ...(config.git?.agent ?? defaultAgentIdentity(spin)) }
   if (mode === 'agent') return { git: agent }

@@ -25,11 +25,6 @@ export async function assetsHash(root: string = packageRoot): Promise<string> {
   return hash.digest('hex')
 }
 
-export async function caigedVersion(root: string = packageRoot): Promise<string> {
-  const pkg = JSON.parse(await fs.readFile(path.join(root, 'package.json'), 'utf8')) as { version: string }
-  return pkg.version
-}
-
 /**
  * The uid/gid of the image's agent user: the host user's, so files it writes in the project are
  * theirs. Root maps to 1000: the agent never runs as root.

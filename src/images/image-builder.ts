@@ -1,35 +1,20 @@
-import fs from 'node:fs/promises'
-import path from 'node:path'
 import tmp from 'tmp'
-import { bakeArgs } from '../bake/bake-args.js'
 import {
-  bakeVariables,
   expectedSpinLabels,
   localImage,
-  renderSpinsHcl,
-  spinTarget,
   staleReasons,
+  type ImageInputs,
   type ImagePlan,
   type SpinBuild,
 } from '../bake/plan.js'
 import type { Docker } from '../docker/index.js'
 import { CaigedError } from '../errors.js'
 import type { OpencodePackageCache } from '../opencode/package-cache.js'
-import { packageRoot } from '../paths.js'
 import type { Spin } from '../spins/load.js'
 import { stageSpin } from '../spins/stage.js'
-import { agentIds, assetsHash, caigedVersion } from './assets.js'
+import { runBake } from './bake.js'
 
 tmp.setGracefulCleanup()
-
-export interface PlanOptions {
-  opencodeVersion: string
-  imagePrefix: string
-  baseImage: string
-  /** The host user's ids; root (0) maps to 1000, as the agent never runs as root. */
-  uid: number
-  gid: number
-}
 
 /** A plan with its spins staged in a temporary folder, removed by dispose(). */
 export interface PreparedPlan {
@@ -56,7 +41,7 @@ export class ImageBuilder {
     private readonly packages: OpencodePackageCache,
   ) {}
 
-  async prepare(spins: Spin[], options: PlanOptions): Promise<PreparedPlan> {
+  async prepare(spins: Spin[], inputs: ImageInputs): Promise<PreparedPlan> {
     const work = tmp.dirSync({ prefix: 'caiged-build-', unsafeCleanup: true })
     try {
       const builds: SpinBuild[] = []
@@ -70,15 +55,7 @@ export class ImageBuilder {
           description: spin.manifest.description,
         })
       }
-      const plan: ImagePlan = {
-        opencodeVersion: options.opencodeVersion,
-        baseImage: options.baseImage,
-        imagePrefix: options.imagePrefix,
-        caigedVersion: await caigedVersion(),
-        assetsHash: await assetsHash(),
-        ...agentIds(options.uid, options.gid),
-        spins: builds,
-      }
+      const plan: ImagePlan = { ...inputs, spins: builds }
       return { plan, workDir: work.name, dispose: () => work.removeCallback() }
     } catch (error) {
       work.removeCallback()
@@ -105,36 +82,17 @@ export class ImageBuilder {
   /** Builds the base and the given spins for the engine's own platform and loads them into it. */
   async build(prepared: PreparedPlan, spinNames: string[], onLine?: (line: string) => void): Promise<void> {
     const { plan } = prepared
-    const version = await this.docker.system.version()
-    const arch = version.Server.Arch ?? 'amd64'
-    const pkgDir = await this.packages.ensure(plan.opencodeVersion, [arch])
+    const arch = (await this.docker.system.version()).Server.Arch ?? 'amd64'
     const spins = plan.spins.filter((s) => spinNames.includes(s.name))
-    const hclFile = path.join(prepared.workDir, 'spins.hcl')
-    await fs.writeFile(hclFile, renderSpinsHcl(spins))
-
-    const args = bakeArgs({
-      files: [path.join('bake', 'docker-bake.hcl'), hclFile],
-      targets: ['base', ...spins.map((s) => spinTarget(s.name))],
-      buildxVersion: await this.docker.buildx.version(),
-      load: true,
-      progress: 'plain',
-      readDirs: [prepared.workDir, pkgDir],
+    await runBake(this.docker, {
+      prepared,
+      spins,
+      includeBase: true,
+      pkgDir: await this.packages.ensure(plan.opencodeVersion, [arch]),
+      platforms: [`linux/${arch}`],
+      invocation: { load: true, progress: 'plain' },
+      onLine,
     })
-    const tail: string[] = []
-    const result = await this.docker.buildx.bake(args, {
-      env: bakeVariables(plan, pkgDir, [`linux/${arch}`]),
-      cwd: packageRoot,
-      onLine: (line) => {
-        tail.push(line)
-        if (tail.length > 25) tail.shift()
-        onLine?.(line)
-      },
-    })
-    if (result.exitCode !== 0) {
-      throw new CaigedError(`The image build failed (docker buildx bake exited ${result.exitCode}).`, {
-        hint: `Its last lines:\n${tail.join('\n')}`,
-      })
-    }
     const after = await this.status({ ...plan, spins })
     const wrong = after.filter((s) => s.reasons.length > 0)
     if (wrong.length > 0) {

@@ -1,7 +1,4 @@
 import { usageError } from '../errors.js'
-import { hostOpencodeVersion } from '../opencode/host-client.js'
-import type { NpmRegistry } from '../opencode/npm-registry.js'
-import { resolveOpencodeVersion } from '../opencode/version.js'
 
 export const DEFAULT_BASE_IMAGE = 'debian:bookworm-slim'
 
@@ -18,21 +15,4 @@ export function baseImageFrom(flag: string | undefined, env: NodeJS.ProcessEnv =
     )
   }
   return image
-}
-
-export function opencodeVersionFor(
-  flag: string | undefined,
-  registry: NpmRegistry,
-  env: NodeJS.ProcessEnv = process.env,
-) {
-  const envValue = env.OPENCODE_VERSION?.trim()
-  return resolveOpencodeVersion({
-    requested: flag
-      ? { value: flag, source: 'flag' }
-      : envValue
-        ? { value: envValue, source: 'OPENCODE_VERSION' }
-        : undefined,
-    hostVersion: hostOpencodeVersion,
-    resolveFromRegistry: (spec) => registry.resolveVersion('opencode-ai', spec),
-  })
 }

@@ -31,13 +31,13 @@ export async function findOnPath(
  * starts a 180 MB binary (about half a second), so the answer is cached per binary: its real path,
  * size and modification time. An upgraded client is a new key.
  */
-export async function hostOpencodeVersion(): Promise<string | undefined> {
-  const bin = await findOnPath('opencode')
+export async function hostOpencodeVersion(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const bin = await findOnPath('opencode', env.PATH ?? '')
   if (!bin) return undefined
   const real = await fs.realpath(bin)
   const stat = await fs.stat(real)
   const key = `${real}:${stat.size}:${stat.mtimeMs}`
-  const cacheFile = path.join(cacheDir(), 'host-opencode.json')
+  const cacheFile = path.join(cacheDir(env), 'host-opencode.json')
   const cached = await fs
     .readFile(cacheFile, 'utf8')
     .then((text) => JSON.parse(text) as { key?: string; version?: string })

@@ -1,10 +1,19 @@
 import semver from 'semver'
 import { CaigedError } from '../errors.js'
+import { lastLine } from '../text.js'
+import { runProcess } from '../process/spawn.js'
+
+/** The npm registry, where OpenCode's versions and binaries come from (an interface: tests fake it). */
+export interface PackageRegistry {
+  resolveVersion(pkg: string, spec: string): Promise<string | undefined>
+  integrity(pkg: string, version: string): Promise<string | undefined>
+  pack(pkg: string, version: string, dir: string): Promise<string>
+}
 
 /**
  * The npm registry through the user's own `npm`, so their registry, proxy and CA settings apply.
  */
-export class NpmRegistry {
+export class NpmRegistry implements PackageRegistry {
   /** The highest published version of pkg matching spec ("latest", a range or exact), if any. */
   async resolveVersion(pkg: string, spec: string): Promise<string | undefined> {
     const result = await this.npm(['view', `${pkg}@${spec}`, 'version', '--json'])
@@ -38,21 +47,12 @@ export class NpmRegistry {
   }
 
   private async npm(args: string[]) {
-    // Loaded here, not at startup: only builds talk to the registry (execa costs ~90 ms to import).
-    const { execa } = await import('execa')
-    const result = await execa('npm', args, { reject: false, stdin: 'ignore', timeout: 300_000 })
-    if (result.failed && (result as { code?: string }).code === 'ENOENT') {
+    const result = await runProcess('npm', args, { signal: AbortSignal.timeout(300_000) })
+    if (result.spawnCode === 'ENOENT') {
       throw new CaigedError('npm is not installed: caiged fetches OpenCode from the npm registry with it.', {
         hint: 'Install Node.js with npm, or set OPENCODE_VERSION and keep the package in caiged’s cache.',
       })
     }
-    return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) }
+    return result
   }
 }
-
-const lastLine = (text: string) =>
-  text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .at(-1) ?? ''

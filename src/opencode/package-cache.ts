@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { CaigedError, ExitCode } from '../errors.js'
-import type { NpmRegistry } from './npm-registry.js'
+import type { PackageRegistry } from './npm-registry.js'
 import { integrityToSha512Hex, opencodePackageFor } from './version.js'
 
 /**
@@ -14,7 +14,7 @@ import { integrityToSha512Hex, opencodePackageFor } from './version.js'
 export class OpencodePackageCache {
   constructor(
     private readonly root: string,
-    private readonly registry: NpmRegistry,
+    private readonly registry: PackageRegistry,
     private readonly hasAvx2: boolean,
   ) {}
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { CaigedError, ExitCode, usageError } from '../errors.js'
-import { configDir, packageRoot } from '../paths.js'
+import { paths, packageRoot } from '../paths.js'
 import { MAX_SPIN_NAME_LENGTH, SPIN_NAME_PATTERN } from './names.js'
 import type { SpinFiles } from './validate.js'
 
@@ -20,7 +20,7 @@ export function spinRoots(
 ): [SpinSource, string][] {
   const roots: [SpinSource, string][] = []
   if (projectDir) roots.push(['project', path.join(projectDir, '.caiged', 'spins')])
-  roots.push(['user', path.join(configDir(env), 'spins')])
+  roots.push(['user', paths(env).userSpinsDir])
   roots.push(['built-in', path.join(packageRoot, 'spins')])
   return roots
 }

@@ -105,7 +105,7 @@ describe('caiged build refuses bad spins before building anything', () => {
     expect(platform.stderr).toContain('Unsupported platform "windows/386".')
     const push = await caiged(['bake', '--push'], { env: env() })
     expect(push.exitCode).toBe(2)
-    expect(push.stderr).toContain('--push needs --registry')
+    expect(push.stderr).toContain('All of the following must be provided when using --push: --registry')
   })
 })
 

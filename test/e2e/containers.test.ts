@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { derivePassword } from '../../src/containers/password.js'
+import { derivePassword } from '../../src/secrets/password.js'
 import { basicAuth } from '../../src/opencode/health.js'
 import { caiged, caigedBin, repoRoot } from '../support/cli.js'
 import { docker } from '../support/docker.js'
@@ -65,7 +65,7 @@ describeEngine('caiged run, connect and containers against the real engine and O
     const pw = password(first.name)
     const leaks = [...commandLines].filter((c) => c.includes(pw) || c.includes(secretValue))
     expect(leaks).toEqual([])
-    expect([...commandLines].some((c) => c.includes('docker run -d') && c.includes('-e E2E_SECRET'))).toBe(
+    expect([...commandLines].some((c) => c.includes('docker create ') && c.includes('-e E2E_SECRET'))).toBe(
       true,
     )
 

@@ -4,10 +4,10 @@ import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { MANAGED_FILTER } from '../../src/containers/labels.js'
-import { derivePassword } from '../../src/containers/password.js'
+import { MANAGED_FILTER } from '../../src/labels.js'
+import { derivePassword } from '../../src/secrets/password.js'
 import { candidatePorts } from '../../src/containers/ports.js'
-import { volumeName, type ContainerRequest } from '../../src/containers/run-spec.js'
+import { volumeName, type ContainerRequest } from '../../src/containers/request.js'
 import { ContainerService } from '../../src/containers/service.js'
 import { Docker } from '../../src/docker/index.js'
 import { basicAuth } from '../../src/opencode/health.js'
@@ -110,7 +110,7 @@ describeEngine(
       await new Promise((r) => squatter.once('listening', r))
       const name = `${world.prefix}-dev-race`
       try {
-        const service = new ContainerService(new Docker(), async () => true)
+        const service = new ContainerService(new Docker(), { portLooksFree: async () => true })
         const request: Omit<ContainerRequest, 'hostPort'> = {
           name,
           image: `${world.prefix}:dev`,

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest'
+import fs from 'node:fs'
+import path from 'node:path'
 import { hclMap, hclString } from '../../src/bake/hcl.js'
+import { IMAGE_LABELS, Label } from '../../src/labels.js'
 import {
   bakeVariables,
   expectedSpinLabels,
-  Labels,
   localImage,
   renderSpinsHcl,
   spinTarget,
@@ -161,7 +163,7 @@ describe('labels', () => {
       'io.caiged.agent-uid': '1000',
       'io.caiged.agent-gid': '1001',
     })
-    expect(Object.keys(labels).sort()).toEqual(Object.values(Labels).sort())
+    expect(Object.keys(labels).sort()).toEqual([...IMAGE_LABELS].sort())
   })
 
   it('names targets and local images', () => {
@@ -187,14 +189,14 @@ describe('staleReasons', () => {
   })
 
   it('reports changed spin content with shortened hashes', () => {
-    const reasons = staleReasons(expected, { ...expected, [Labels.spinHash]: HASH_B })
+    const reasons = staleReasons(expected, { ...expected, [Label.spinHash]: HASH_B })
     expect(reasons).toEqual([`spin content ${HASH_B.slice(0, 12)} → ${HASH_A.slice(0, 12)}`])
     expect(reasons[0]).toContain('spin content')
     expect(reasons[0]).not.toContain(HASH_A)
   })
 
   it('reports a missing label as unknown', () => {
-    expect(staleReasons(expected, without(expected, Labels.opencodeVersion))).toEqual([
+    expect(staleReasons(expected, without(expected, Label.opencodeVersion))).toEqual([
       'OpenCode version unknown',
     ])
   })
@@ -202,12 +204,12 @@ describe('staleReasons', () => {
   it('names every label in plain words, values that are not hashes unshortened', () => {
     const actual = {
       ...expected,
-      [Labels.opencodeVersion]: '1.2.15',
-      [Labels.caigedVersion]: '0.0.9',
-      [Labels.assetsHash]: 'd'.repeat(64),
-      [Labels.baseImage]: 'ubuntu:24.04',
-      [Labels.agentUid]: '501',
-      [Labels.agentGid]: '20',
+      [Label.opencodeVersion]: '1.2.15',
+      [Label.caigedVersion]: '0.0.9',
+      [Label.assetsHash]: 'd'.repeat(64),
+      [Label.baseImage]: 'ubuntu:24.04',
+      [Label.agentUid]: '501',
+      [Label.agentGid]: '20',
     }
     expect(staleReasons(expected, actual)).toEqual([
       'OpenCode version 1.2.15 → 1.18.33',
@@ -220,8 +222,8 @@ describe('staleReasons', () => {
   })
 
   it('uses the raw key for labels it has no name for', () => {
-    expect(staleReasons(expected, { ...expected, [Labels.spin]: 'qa' })).toEqual(['io.caiged.spin qa → dev'])
-    expect(staleReasons(expected, without(expected, Labels.role))).toEqual(['io.caiged.role unknown'])
+    expect(staleReasons(expected, { ...expected, [Label.spin]: 'qa' })).toEqual(['io.caiged.spin qa → dev'])
+    expect(staleReasons(expected, without(expected, Label.role))).toEqual(['io.caiged.role unknown'])
   })
 
   it('does not shorten short or non-hex values', () => {
@@ -249,5 +251,18 @@ describe('bakeVariables', () => {
   it("leaves PLATFORMS empty for the builder's own platform", () => {
     expect(bakeVariables(plan, '/p').PLATFORMS).toBe('')
     expect(bakeVariables(plan, '/p', ['linux/arm64']).PLATFORMS).toBe('linux/arm64')
+  })
+})
+
+describe('bake/docker-bake.hcl', () => {
+  it('spells every io.caiged label it sets as src/labels.ts does', () => {
+    const hcl = fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'bake', 'docker-bake.hcl'), 'utf8')
+    const keys = [...hcl.matchAll(/"(io\.caiged\.[a-z-]+)"\s*=/g)].map((m) => m[1])
+    expect(keys.length).toBeGreaterThan(5)
+    const known = new Set<string>(Object.values(Label))
+    expect(keys.filter((k) => !known.has(k as string))).toEqual([])
+    // Every image label the plan expects, except the per-spin ones the generated HCL adds.
+    const generated = new Set<string>([Label.spin, Label.spinHash])
+    expect(IMAGE_LABELS.filter((k) => !generated.has(k) && !keys.includes(k))).toEqual([])
   })
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { classifyDockerFailure, isNotFound, lastLine } from '../../src/docker/errors.js'
+import { classifyDockerFailure, isNotFound } from '../../src/docker/errors.js'
+import { lastLine } from '../../src/text.js'
 import { parsePsLabels } from '../../src/docker/container-client.js'
 import { ExitCode } from '../../src/errors.js'
 

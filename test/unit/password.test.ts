@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { derivePassword, saltProblem } from '../../src/containers/password.js'
+import { derivePassword, saltProblem } from '../../src/secrets/password.js'
 
 describe('derivePassword', () => {
   it('is hex(sha256(name + salt)), the original formula', () => {

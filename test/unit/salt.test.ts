@@ -5,7 +5,7 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { CaigedError, ExitCode } from '../../src/errors.js'
 import { configDir, saltFile } from '../../src/paths.js'
-import { loadOrCreateSalt, readSalt } from '../../src/state/salt.js'
+import { loadOrCreateSalt, readSalt } from '../../src/secrets/salt.js'
 import { repoRoot } from '../support/cli.js'
 
 let home: string
@@ -67,7 +67,7 @@ describe('loadOrCreateSalt', () => {
 
   it('ends with one salt when eight processes create it at once', async () => {
     const file = path.join(home, 'race', 'caiged', 'salt')
-    const module = path.join(repoRoot, 'dist', 'state', 'salt.js')
+    const module = path.join(repoRoot, 'dist', 'secrets', 'salt.js')
     expect(fs.existsSync(module), 'run `npm run build` first: this test spawns the built module').toBe(true)
     const script = `import { loadOrCreateSalt } from ${JSON.stringify(module)}; process.stdout.write(await loadOrCreateSalt(${JSON.stringify(file)}))`
     const results = await Promise.all(

@@ -1,15 +1,7 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../base-command.js'
-import { MANAGED_FILTER } from '../../containers/labels.js'
-import { toContainerRow, type ContainerRow } from '../../containers/listing.js'
-import { derivePassword } from '../../containers/password.js'
-import { Docker } from '../../docker/index.js'
-import { CaigedError, ExitCode } from '../../errors.js'
-import { saltFile } from '../../paths.js'
-import { readSalt } from '../../state/salt.js'
+import { listContainers, type ListedRow } from '../../flows/containers.js'
 import { renderTable } from '../../ui/table.js'
-
-type Row = ContainerRow & { password?: string }
 
 export default class ContainersList extends BaseCommand {
   static override summary = 'List caiged containers, running and stopped.'
@@ -28,23 +20,9 @@ export default class ContainersList extends BaseCommand {
     }),
   }
 
-  async run(): Promise<Row[]> {
+  async run(): Promise<ListedRow[]> {
     const { flags } = await this.parse(ContainersList)
-    // Read (never create) the salt first: a corrupt one is reported before anything else is done.
-    const salt = flags['show-session-password'] ? await readSalt(saltFile()) : undefined
-    const docker = new Docker()
-    const entries = await docker.containers.list({ all: true, labels: MANAGED_FILTER })
-    const rows: Row[] = entries.map(toContainerRow).sort((a, b) => a.name.localeCompare(b.name))
-    if (flags['show-session-password'] && rows.length > 0) {
-      if (salt === undefined) {
-        throw new CaigedError(`There is no salt file (${saltFile()}), so no password can be derived.`, {
-          exitCode: ExitCode.Config,
-          hint: 'Containers made with another salt must be recreated to be reachable.',
-        })
-      }
-      for (const row of rows) row.password = derivePassword(row.name, salt)
-    }
-
+    const rows = await listContainers({ passwords: flags['show-session-password'] }, this.deps)
     if (rows.length === 0) {
       this.log('No caiged containers. Start one with: caiged run . --spin dev')
       return rows

@@ -1,7 +1,5 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../../base-command.js'
-import { ContainerService } from '../../containers/service.js'
-import { Docker } from '../../docker/index.js'
 
 export default class ContainersLogs extends BaseCommand {
   static override summary = 'Show the OpenCode server log of a caiged container.'
@@ -11,8 +9,8 @@ export default class ContainersLogs extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(ContainersLogs)
-    const docker = new Docker()
-    const container = await new ContainerService(docker).get(args.name)
+    const { docker, containers } = this.deps
+    const container = await containers.get(args.name)
     const code = await docker.containers.logsInteractive(container.Name, flags.follow)
     if (code !== 0) this.exit(code)
   }

@@ -1,11 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../../base-command.js'
-import { MANAGED_FILTER } from '../../containers/labels.js'
-import { ConfigLabel, volumeName } from '../../containers/run-spec.js'
-import { ContainerService } from '../../containers/service.js'
-import { Docker } from '../../docker/index.js'
-import { CaigedError, usageError } from '../../errors.js'
-import { confirm } from '../../ui/prompt.js'
+import { removeContainers } from '../../flows/containers.js'
 
 export default class ContainersRm extends BaseCommand {
   static override summary = 'Remove caiged containers (and, with --volumes, their sessions).'
@@ -26,57 +21,20 @@ export default class ContainersRm extends BaseCommand {
     force: Flags.boolean({ char: 'f', description: 'Remove running containers too, and do not ask.' }),
   }
 
-  async run(): Promise<{ removed: string[]; volumes: string[] }> {
+  async run(): Promise<{ removed: string[]; gone: string[]; volumes: string[] }> {
     const { argv, flags } = await this.parse(ContainersRm)
-    const names = argv as string[]
-    if (names.length > 0 && flags.all) throw usageError('Name containers or use --all, not both.')
-    if (names.length === 0 && !flags.all) throw usageError('Which containers? Name them, or use --all.')
-    const docker = new Docker()
-    const service = new ContainerService(docker)
-    const targets = flags.all
-      ? (await docker.containers.list({ all: true, labels: MANAGED_FILTER })).map((c) => ({
-          name: c.Names,
-          running: c.State === 'running',
-          volume: c.labelMap[ConfigLabel.volume] ?? volumeName(c.Names),
-        }))
-      : await Promise.all(
-          names.map(async (n) => {
-            const c = await service.get(n)
-            return {
-              name: c.Name,
-              running: c.State.Running,
-              volume: c.Config.Labels[ConfigLabel.volume] ?? volumeName(c.Name),
-            }
-          }),
-        )
-    const running = targets.filter((t) => t.running).map((t) => t.name)
-    if (running.length && !flags.force) {
-      throw new CaigedError(`Still running: ${running.join(', ')}.`, {
-        hint: 'Stop them first (caiged containers stop NAME), or use --force.',
-      })
-    }
-    if (flags.all && !flags.force && targets.length > 0) {
-      const what = flags.volumes ? 'and their sessions ' : ''
-      if (
-        !(await confirm(
-          `Remove ${targets.length} caiged container(s) ${what}(${targets.map((t) => t.name).join(', ')})?`,
-          '--force',
-        ))
-      ) {
-        throw new CaigedError('Cancelled: nothing was removed.')
-      }
-    }
-    const removed: string[] = []
-    const volumes: string[] = []
-    for (const target of targets) {
-      await docker.containers.remove(target.name, { force: true })
-      removed.push(target.name)
-      if (flags.volumes && (await docker.volumes.remove(target.volume))) volumes.push(target.volume)
+    const result = await removeContainers(
+      { names: argv as string[], all: flags.all, volumes: flags.volumes, force: flags.force },
+      this.deps,
+    )
+    for (const name of result.removed) {
+      const volume = result.volumes.find((v) => v.startsWith(`${name}-`))
       this.log(
-        `Removed ${target.name}${flags.volumes ? ` and its sessions (${target.volume})` : ` (sessions kept in ${target.volume})`}`,
+        `Removed ${name}${flags.volumes ? ` and its sessions${volume ? ` (${volume})` : ''}` : ' (sessions kept)'}`,
       )
     }
-    if (targets.length === 0) this.log('No caiged containers.')
-    return { removed, volumes }
+    for (const name of result.gone) this.log(`${name} was already removed by another command`)
+    if (result.removed.length + result.gone.length === 0) this.log('No caiged containers.')
+    return result
   }
 }

@@ -1,8 +1,6 @@
 import { Args } from '@oclif/core'
 import { BaseCommand } from '../../base-command.js'
-import { ContainerService } from '../../containers/service.js'
-import { Docker } from '../../docker/index.js'
-import { CaigedError } from '../../errors.js'
+import { notRunning } from '../../flows/connect.js'
 
 export default class ContainersShell extends BaseCommand {
   static override summary =
@@ -19,14 +17,10 @@ export default class ContainersShell extends BaseCommand {
   async run(): Promise<void> {
     const { args, argv } = await this.parse(ContainersShell)
     const command = (argv as string[]).slice(1)
-    const docker = new Docker()
-    const container = await new ContainerService(docker).get(args.name)
-    if (!container.State.Running) {
-      throw new CaigedError(`The container ${container.Name} is not running.`, {
-        hint: `Start it: caiged containers start ${container.Name}`,
-      })
-    }
-    const argvInside = command.length ? command : [process.env.CONTAINER_SHELL || '/bin/bash']
+    const { docker, containers, env } = this.deps
+    const container = await containers.get(args.name)
+    if (!container.State.Running) throw notRunning(container.Name)
+    const argvInside = command.length ? command : [env.CONTAINER_SHELL || '/bin/bash']
     const code = await docker.containers.execInteractive(
       container.Name,
       argvInside,

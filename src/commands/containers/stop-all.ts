@@ -1,7 +1,5 @@
 import { BaseCommand } from '../../base-command.js'
-import { MANAGED_FILTER } from '../../containers/labels.js'
-import { Docker } from '../../docker/index.js'
-import { CaigedError } from '../../errors.js'
+import { stopAllContainers } from '../../flows/containers.js'
 
 export default class ContainersStopAll extends BaseCommand {
   static override summary = 'Stop every running caiged container. Nothing is deleted.'
@@ -10,24 +8,11 @@ export default class ContainersStopAll extends BaseCommand {
     'and sessions are kept. To delete, use caiged containers rm.'
   static override enableJsonFlag = true
 
-  async run(): Promise<{ stopped: string[] }> {
-    const docker = new Docker()
-    const running = await docker.containers.list({ labels: MANAGED_FILTER })
-    const stopped: string[] = []
-    const failed: string[] = []
-    await Promise.all(
-      running.map(async (c) => {
-        try {
-          await docker.containers.stop(c.Names)
-          stopped.push(c.Names)
-          this.log(`Stopped ${c.Names}`)
-        } catch (error) {
-          failed.push(`${c.Names}: ${(error as Error).message}`)
-        }
-      }),
-    )
-    if (running.length === 0) this.log('No caiged container is running.')
-    if (failed.length) throw new CaigedError(`Could not stop: ${failed.join('; ')}`)
-    return { stopped: stopped.sort() }
+  async run(): Promise<{ stopped: string[]; gone: string[] }> {
+    const result = await stopAllContainers(this.deps)
+    for (const name of result.stopped) this.log(`Stopped ${name}`)
+    for (const name of result.gone) this.log(`${name} was removed by another command meanwhile`)
+    if (result.stopped.length + result.gone.length === 0) this.log('No caiged container is running.')
+    return result
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { CaigedError, ExitCode } from '../errors.js'
-import { saltProblem } from '../containers/password.js'
+import { saltProblem } from './password.js'
 
 /**
  * Reads the salt, creating it on first use. Creation is atomic and exclusive: the salt is written

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import { mount, runSpec } from '../../src/containers/docker-run-args.js'
 import {
   configDrift,
   configLabels,
   containerLabels,
-  mount,
-  runSpec,
   volumeName,
   type ContainerRequest,
-} from '../../src/containers/run-spec.js'
+} from '../../src/containers/request.js'
 
 const PASSWORD = 'pw-SECRET-123'
 const SECRETS = { password: PASSWORD, values: { A_TOKEN: 'tok-VALUE-xyz', B_TOKEN: 'tok-VALUE-abc' } }

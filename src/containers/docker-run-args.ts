@@ -1,0 +1,110 @@
+import { Label } from '../labels.js'
+import { ContainerPath, PASSWORD_ENV, containerLabels, type ContainerRequest } from './request.js'
+import { SERVER_PORT } from './server.js'
+
+export interface RunSpec {
+  /** argv after `docker create`: no secret value anywhere in it. */
+  args: string[]
+  /** Values for the `-e NAME` arguments, given to the docker process's environment only. */
+  env: Record<string, string>
+}
+
+/**
+ * `docker run` arguments for a request. Bind mounts use --mount, so paths with ":", "," or spaces
+ * work; the password and secrets are `-e NAME` with their values in `env`.
+ */
+export function runSpec(
+  request: ContainerRequest,
+  secrets: { password: string; values: Record<string, string> },
+): RunSpec {
+  const args = ['--name', request.name, '--hostname', request.name]
+  for (const [key, value] of Object.entries(containerLabels(request))) args.push('--label', `${key}=${value}`)
+  args.push(
+    // tini as PID 1: the server stops on SIGTERM at once, and zombies are reaped.
+    '--init',
+    '--security-opt',
+    'no-new-privileges',
+    '--cap-drop',
+    'ALL',
+    // Loopback only: the server can run any command in the box, so nothing else may reach it.
+    '-p',
+    `127.0.0.1:${request.hostPort}:${SERVER_PORT}`,
+    '--mount',
+    mount({ type: 'bind', src: request.workdir, dst: ContainerPath.workspace }),
+    '--mount',
+    mount({
+      type: 'volume',
+      src: request.volume,
+      dst: ContainerPath.data,
+      'volume-label': `${Label.managed}=true`,
+    }),
+  )
+  if (request.gh.hostDir && request.gh.mode !== 'none') {
+    args.push(
+      '--mount',
+      mount({
+        type: 'bind',
+        src: request.gh.hostDir,
+        dst: ContainerPath.gh,
+        ...(request.gh.mode === 'ro' ? { readonly: '' } : {}),
+      }),
+    )
+  }
+  if (request.dockerSocket) {
+    args.push(
+      '--mount',
+      mount({ type: 'bind', src: request.dockerSocket.path, dst: ContainerPath.dockerSocket }),
+    )
+    args.push('--group-add', String(request.dockerSocket.gid))
+  }
+  if (request.ssh.key) {
+    args.push(
+      '--mount',
+      mount({ type: 'bind', src: request.ssh.key, dst: ContainerPath.sshKey, readonly: '' }),
+    )
+    args.push(
+      '-e',
+      `GIT_SSH_COMMAND=ssh -i ${ContainerPath.sshKey} -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new`,
+    )
+  } else if (request.ssh.agentSocket) {
+    args.push('--mount', mount({ type: 'bind', src: request.ssh.agentSocket, dst: ContainerPath.sshAgent }))
+    args.push('-e', `SSH_AUTH_SOCK=${ContainerPath.sshAgent}`)
+  }
+  // Identity through git's own environment: no host git config file is copied in.
+  if (request.git.mode !== 'none' && request.git.name && request.git.email) {
+    for (const who of ['AUTHOR', 'COMMITTER']) {
+      args.push('-e', `GIT_${who}_NAME=${request.git.name}`, '-e', `GIT_${who}_EMAIL=${request.git.email}`)
+    }
+  }
+  if (request.resources.memory) args.push('--memory', request.resources.memory)
+  if (request.resources.cpus) args.push('--cpus', String(request.resources.cpus))
+  if (request.resources.pids) args.push('--pids-limit', String(request.resources.pids))
+  args.push(
+    '-e',
+    PASSWORD_ENV,
+    '-e',
+    `AGENT_SPIN=${request.spin}`,
+    '-e',
+    'AGENT_DAEMON=1',
+    '-e',
+    `AGENT_WORKDIR=${ContainerPath.workspace}`,
+  )
+  const env: Record<string, string> = { [PASSWORD_ENV]: secrets.password }
+  for (const name of request.secretEnvNames) {
+    args.push('-e', name)
+    env[name] = secrets.values[name] ?? ''
+  }
+  if (request.secretEnvFile) args.push('--env-file', request.secretEnvFile)
+  args.push(request.image)
+  return { args, env }
+}
+
+/** One --mount value; fields holding "," or '"' are CSV-quoted, as docker parses them. */
+export function mount(fields: Record<string, string>): string {
+  return Object.entries(fields)
+    .map(([key, value]) => {
+      const field = value === '' ? key : `${key}=${value}`
+      return /[",\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field
+    })
+    .join(',')
+}

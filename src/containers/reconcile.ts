@@ -1,0 +1,100 @@
+import { Label } from '../labels.js'
+import { configDrift } from './request.js'
+import { portFromLabels } from './server.js'
+
+/** The container of this name as docker reports it, reduced to what the decision reads. */
+export interface ExistingContainer {
+  id: string
+  running: boolean
+  /** The image id it runs. */
+  imageId: string
+  labels: Record<string, string>
+}
+
+/** What this run asks for. */
+export interface WantedContainer {
+  workdir: string
+  /** The settings labels of the container this run would make (request.ts configLabels). */
+  configLabels: Record<string, string>
+  /** The fingerprint of the image this run would use (images/plan.ts imageFingerprint). */
+  imageFingerprint: string
+}
+
+/** The local image, when the decision needed it: why it must be built ([] = current), and its id. */
+export interface ImageState {
+  staleReasons: string[]
+  id: string | undefined
+}
+
+export interface ReconcileFlags {
+  /** --recreate: apply changed settings. */
+  recreate: boolean
+  /** --yes: answer confirmations with yes. */
+  yes: boolean
+  /** --rebuild-images: build even a current image. */
+  rebuild: boolean
+}
+
+export type Decision =
+  /** The name belongs to a container of another project folder: never taken over. */
+  | { action: 'refuse'; owner: string }
+  /** The local image must be looked at before anything can be decided. */
+  | { action: 'inspect-image' }
+  | {
+      action: 'reuse' | 'start' | 'create' | 'recreate'
+      /** Why a recreate (shown to the user); empty otherwise. */
+      why: string
+      /** Settings that differ from how the container was made ("ssh: none → agent"). */
+      drift: string[]
+      /** A recreate for new settings the user has not agreed to yet (no --recreate, no --yes). */
+      needsConfirmation: boolean
+      /** Why the image is built first; empty when it is not. */
+      build: string[]
+    }
+
+/**
+ * The whole "what does `run` do with this container" table, as one pure function. It is asked
+ * first without the image (the warm path needs none: a container whose fingerprint matches runs a
+ * current image); when the answer depends on the image it says 'inspect-image', and is asked again
+ * with it.
+ */
+export function decide(
+  existing: ExistingContainer | undefined,
+  want: WantedContainer,
+  image: ImageState | undefined,
+  flags: ReconcileFlags,
+): Decision {
+  if (existing) {
+    const owner = existing.labels[Label.workdir]
+    // Two folders can derive one name (~/work/code/app and ~/play/code/app): not a changed setting.
+    if (owner !== undefined && owner !== want.workdir) return { action: 'refuse', owner }
+  }
+  const drift = existing ? configDrift(want.configLabels, existing.labels) : []
+  const noPort = existing !== undefined && portFromLabels(existing.labels) === undefined
+  const current = existing?.labels[Label.imageFingerprint] === want.imageFingerprint
+  const settingsChange = drift.length > 0 || noPort
+  const needsConfirmation = settingsChange && !flags.recreate && !flags.yes
+
+  if (existing && current && !settingsChange && !flags.rebuild) {
+    return {
+      action: existing.running ? 'reuse' : 'start',
+      why: '',
+      drift,
+      needsConfirmation: false,
+      build: [],
+    }
+  }
+  if (!image) return { action: 'inspect-image' }
+
+  const build = image.staleReasons.length > 0 ? image.staleReasons : flags.rebuild ? ['--rebuild-images'] : []
+  if (!existing) return { action: 'create', why: '', drift, needsConfirmation: false, build }
+
+  const why = settingsChange
+    ? noPort
+      ? 'it records no port'
+      : `new settings (${drift.join('; ')})`
+    : build.length > 0 || existing.imageId !== image.id
+      ? 'its image changed'
+      : 'it was made by another caiged version'
+  return { action: 'recreate', why, drift, needsConfirmation, build }
+}

@@ -1,0 +1,99 @@
+import { Label, labelName } from '../labels.js'
+
+/** Where things live inside the container (the image's user is `agent`, HOME /home/agent). */
+export const ContainerPath = {
+  workspace: '/workspace',
+  data: '/home/agent/.local/share/opencode',
+  auth: '/home/agent/.local/share/opencode/auth.json',
+  gh: '/home/agent/.config/gh',
+  dockerSocket: '/var/run/docker.sock',
+  sshKey: '/run/caiged/ssh-key',
+  sshAgent: '/run/caiged/ssh-agent.sock',
+} as const
+export const PASSWORD_ENV = 'OPENCODE_SERVER_PASSWORD'
+
+/** How a container is to be made: everything a run knows before it picks an image and a port. */
+export interface ContainerSettings {
+  name: string
+  spin: string
+  project: string
+  /** Absolute host path of the project; mounted read-write at /workspace. */
+  workdir: string
+  volume: string
+  gh: { mode: 'ro' | 'rw' | 'none'; hostDir: string | undefined }
+  /** The host's auth.json is copied into the data volume (writable, so OpenCode can refresh it). */
+  auth: 'copy' | 'none'
+  dockerSocket: { path: string; gid: number } | undefined
+  secretEnvNames: string[]
+  secretEnvFile: string | undefined
+  /** The identity the agent's commits carry: the host user's, the agent's own, or none. */
+  git: { mode: 'host' | 'agent' | 'none'; name?: string; email?: string }
+  /** A key only the agent uses for git over ssh (mounted read-only), or the host's ssh-agent socket. */
+  ssh: { key?: string; agentSocket?: string }
+  resources: { memory?: string; cpus?: number; pids?: number }
+}
+
+/** A container to create: its settings, the image it runs and the loopback port it is published on. */
+export interface ContainerRequest extends ContainerSettings {
+  image: string
+  opencodeVersion: string
+  hostPort: number
+  /** What the image was built from (see images/plan.ts imageFingerprint): a warm run checks only this. */
+  imageFingerprint: string
+}
+
+/** The labels a container made from this request carries; configuration ones are compared on reuse. */
+export function containerLabels(request: ContainerRequest): Record<string, string> {
+  return {
+    [Label.managed]: 'true',
+    [Label.spin]: request.spin,
+    [Label.project]: request.project,
+    [Label.workdir]: request.workdir,
+    [Label.port]: String(request.hostPort),
+    [Label.legacyPort]: String(request.hostPort),
+    [Label.opencodeVersion]: request.opencodeVersion,
+    [Label.imageFingerprint]: request.imageFingerprint,
+    ...configLabels(request),
+  }
+}
+
+/** The labels that record a container's settings; a later run compares them (see configDrift). */
+export function configLabels(request: ContainerSettings): Record<string, string> {
+  return {
+    [Label.workdir]: request.workdir,
+    [Label.gh]: request.gh.hostDir ? request.gh.mode : 'none',
+    [Label.auth]: request.auth,
+    [Label.dockerSocket]: request.dockerSocket ? 'yes' : 'no',
+    [Label.secretEnv]: [...request.secretEnvNames].sort().join(','),
+    [Label.secretEnvFile]: request.secretEnvFile ?? '',
+    [Label.volume]: request.volume,
+    [Label.git]:
+      request.git.mode === 'none'
+        ? 'none'
+        : `${request.git.mode}: ${request.git.name ?? ''} <${request.git.email ?? ''}>`,
+    [Label.ssh]: request.ssh.key ? `key ${request.ssh.key}` : request.ssh.agentSocket ? 'agent' : 'none',
+    [Label.resources]: resourceText(request.resources),
+  }
+}
+
+function resourceText(r: ContainerSettings['resources']): string {
+  const parts = [r.memory && `memory=${r.memory}`, r.cpus && `cpus=${r.cpus}`, r.pids && `pids=${r.pids}`]
+  return parts.filter(Boolean).join(',') || 'none'
+}
+
+/**
+ * How an existing container differs from what this run asks for ("" shown as "none"). A setting
+ * the container has no label for (made before caiged recorded it) cannot be compared: it is left
+ * out rather than reported as a change that reads "none → none".
+ */
+export function configDrift(requested: Record<string, string>, existing: Record<string, string>): string[] {
+  const show = (v: string) => (v === '' ? 'none' : v)
+  return Object.entries(requested)
+    .filter(([key, want]) => existing[key] !== undefined && show(existing[key]) !== show(want))
+    .map(([key, want]) => `${labelName(key)}: ${show(existing[key] as string)} → ${show(want)}`)
+}
+
+/** The named volume that keeps a container's sessions across stop, upgrade and recreate. */
+export function volumeName(containerName: string): string {
+  return `${containerName}-data`
+}

@@ -1,0 +1,108 @@
+import type { UserConfig } from './config/schema.js'
+import { loadUserConfig } from './config/store.js'
+import { ContainerService } from './containers/service.js'
+import { Docker } from './docker/index.js'
+import { attach, hostOpencodeVersion } from './opencode/host-client.js'
+import { NpmRegistry, type PackageRegistry } from './opencode/npm-registry.js'
+import { paths, type Paths } from './paths.js'
+import { confirm } from './ui/prompt.js'
+
+export type { PackageRegistry }
+
+/** The host's OpenCode client: its version (cached per binary) and the TUI attach. */
+export interface HostOpencode {
+  version(): Promise<string | undefined>
+  attach(url: string, options: { password: string; directory: string; session?: string }): Promise<number>
+}
+
+/** What a flow says and asks: the command's streams, or a test's recorder. */
+export interface Io {
+  log(message: string): void
+  warn(message: string): void
+  /** Build output and other progress that must not mix with stdout's data. */
+  progress(line: string): void
+  /** --json: stdout holds only the result, so live progress is silent. */
+  json: boolean
+  /** A yes/no question; with no terminal it fails with the flag that answers it. */
+  confirm(question: string, flagThatAnswers: string): Promise<boolean>
+}
+
+export interface Clock {
+  now(): number
+  sleep(ms: number): Promise<void>
+}
+
+/**
+ * Everything a flow needs from the world, passed in (the GitHub CLI's Factory). The getters are
+ * lazy and memoised: a command pays only for what it touches, so `--version` and the warm `run`
+ * do not get slower for it. Tests build one from fakes (test/support/fakes.ts).
+ */
+export interface Deps {
+  readonly env: NodeJS.ProcessEnv
+  readonly paths: Paths
+  readonly docker: Docker
+  /** Container lifecycle over `docker` (identity by labels, ports on loopback, health). */
+  readonly containers: ContainerService
+  readonly npm: PackageRegistry
+  readonly hostOpencode: HostOpencode
+  readonly io: Io
+  readonly clock: Clock
+  /** The host user's ids (files the agent writes in /workspace belong to them). */
+  readonly hostIds: { uid: number; gid: number }
+  /** caiged's own version (images built by another version are stale). */
+  readonly caigedVersion: string
+  /** The user's config.json, read once. */
+  config(): Promise<UserConfig>
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+}
+
+/** A memoised thunk: built on first use, then the same value. */
+function once<T>(make: () => T): () => T {
+  let made = false
+  let value: T
+  return () => {
+    if (!made) {
+      value = make()
+      made = true
+    }
+    return value
+  }
+}
+
+export function defaultDeps(options: {
+  caigedVersion: string
+  io: Omit<Io, 'confirm'>
+  env?: NodeJS.ProcessEnv
+}): Deps {
+  const env = options.env ?? process.env
+  const docker = once(() => new Docker())
+  const containers = once(() => new ContainerService(docker()))
+  const npm = once(() => new NpmRegistry())
+  const config = once(() => loadUserConfig(paths(env).configFile))
+  const pathsOnce = once(() => paths(env))
+  return {
+    env,
+    get paths() {
+      return pathsOnce()
+    },
+    get docker() {
+      return docker()
+    },
+    get containers() {
+      return containers()
+    },
+    get npm() {
+      return npm()
+    },
+    hostOpencode: { version: () => hostOpencodeVersion(env), attach },
+    io: { ...options.io, confirm },
+    clock: systemClock,
+    hostIds: { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 },
+    caigedVersion: options.caigedVersion,
+    config,
+  }
+}

@@ -1,0 +1,52 @@
+import { ContainerPath } from '../containers/request.js'
+import { serverUrl } from '../containers/server.js'
+import { portOf } from '../containers/service.js'
+import type { Deps } from '../deps.js'
+import { CaigedError } from '../errors.js'
+import { checkClientServerVersions } from '../opencode/compat.js'
+import { missingClientError } from '../opencode/host-client.js'
+import { latestSession } from '../opencode/server-api.js'
+import { sessionPassword } from '../secrets/session.js'
+
+export interface AttachOptions {
+  name: string
+  port: number
+  password: string
+  serverVersion: string
+  hostVersion: string | undefined
+}
+
+/**
+ * Attaches the host TUI to a ready server: version check first, then the latest session of
+ * /workspace continued. Returns the client's exit code.
+ */
+export async function attachTui(o: AttachOptions, d: Pick<Deps, 'io' | 'hostOpencode'>): Promise<number> {
+  if (!o.hostVersion) throw missingClientError()
+  const warning = checkClientServerVersions(o.hostVersion, o.serverVersion, o.name)
+  if (warning) d.io.warn(warning)
+  const url = serverUrl(o.port)
+  const session = await latestSession(url, o.password, ContainerPath.workspace)
+  if (session) d.io.log(`Continuing session ${session}`)
+  return d.hostOpencode.attach(url, { password: o.password, directory: ContainerPath.workspace, session })
+}
+
+/** `caiged connect NAME`: a running container's server, checked with its password, then the TUI. */
+export async function connectAgent(o: { name: string }, d: Deps): Promise<number> {
+  const hostVersion = await d.hostOpencode.version()
+  if (!hostVersion) throw missingClientError()
+  const service = d.containers
+  const container = await service.get(o.name)
+  if (!container.State.Running) throw notRunning(container.Name)
+  const port = portOf(container)
+  if (port === undefined)
+    throw new CaigedError(`${container.Name} has no port label (made by an old caiged?); recreate it.`)
+  const password = await sessionPassword(container.Name, d.paths.saltFile, { mayCreateSalt: false })
+  const health = await service.waitHealthy(container.Name, port, password, 30_000)
+  return attachTui({ name: container.Name, port, password, serverVersion: health.version, hostVersion }, d)
+}
+
+export function notRunning(name: string): CaigedError {
+  return new CaigedError(`The container ${name} is not running.`, {
+    hint: `Start it with: caiged containers start ${name}`,
+  })
+}

@@ -1,0 +1,161 @@
+import fs from 'node:fs/promises'
+import { toContainerRow, type ContainerRow } from '../containers/listing.js'
+import { volumeName } from '../containers/request.js'
+import { serverUrl } from '../containers/server.js'
+import { ContainerGoneError, portOf, type ContainerService } from '../containers/service.js'
+import type { Deps } from '../deps.js'
+import type { ContainerInspect } from '../docker/schemas.js'
+import { CaigedError, CancelledError, usageError } from '../errors.js'
+import { fileMtimeSeconds } from '../host/environment.js'
+import { Label, MANAGED_FILTER } from '../labels.js'
+import { derivePassword } from '../secrets/password.js'
+import { sessionPassword, sessionSalt } from '../secrets/session.js'
+
+export type ListedRow = ContainerRow & { password?: string }
+
+/** Every caiged container (by label, never by name), sorted; with passwords when asked. */
+export async function listContainers(o: { passwords: boolean }, d: Deps): Promise<ListedRow[]> {
+  // The salt is read (never made) first: a corrupt one is reported before anything else is done.
+  const salt = o.passwords ? await sessionSalt(d.paths.saltFile, { mayCreateSalt: false }) : undefined
+  const entries = await d.docker.containers.list({ all: true, labels: MANAGED_FILTER })
+  const rows: ListedRow[] = entries.map(toContainerRow).sort((a, b) => a.name.localeCompare(b.name))
+  if (salt !== undefined) for (const row of rows) row.password = derivePassword(row.name, salt)
+  return rows
+}
+
+/** The command that brings a container back with its settings and sessions. */
+export function resumeCommand(labels: Record<string, string>): string {
+  const project = labels[Label.project] ? ` --project ${labels[Label.project]}` : ''
+  return `caiged run ${JSON.stringify(labels[Label.workdir] ?? '.')} --spin ${labels[Label.spin] ?? 'SPIN'}${project}`
+}
+
+/** Starts a stopped container and waits for its server; a running one is left as it is. */
+export async function startContainer(
+  o: { name: string },
+  d: Deps,
+): Promise<{ name: string; url: string; started: boolean }> {
+  const service = d.containers
+  const container = await service.get(o.name)
+  const port = portOf(container)
+  if (port === undefined)
+    throw new CaigedError(`${container.Name} has no port label; recreate it with caiged run.`)
+  const password = await sessionPassword(container.Name, d.paths.saltFile, { mayCreateSalt: false })
+  const url = serverUrl(port)
+  if (container.State.Running) return { name: container.Name, url, started: false }
+  await service.start(container)
+  await copyHostAuth(service, container, d)
+  await service.waitHealthy(container.Name, port, password)
+  return { name: container.Name, url, started: true }
+}
+
+/** A container made with the auth copy gets the host's auth.json again when it starts. */
+async function copyHostAuth(service: ContainerService, container: ContainerInspect, d: Deps): Promise<void> {
+  if (container.Config.Labels[Label.auth] !== 'copy') return
+  const file = d.paths.hostAuthFile
+  const mtime = await fileMtimeSeconds(file)
+  if (mtime !== undefined) await service.copyAuth(container.Name, await fs.readFile(file, 'utf8'), mtime)
+}
+
+export interface StopResult {
+  name: string
+  /** What this command did: stopped it, found it stopped, or removed it. */
+  outcome: 'stopped' | 'already stopped' | 'removed'
+  volume: string
+  resume: string
+}
+
+/** Stops a container (its sessions stay); with remove, removes it too (its volume stays). */
+export async function stopContainer(o: { name: string; remove: boolean }, d: Deps): Promise<StopResult> {
+  const container = await d.containers.get(o.name)
+  const labels = container.Config.Labels
+  const base = {
+    name: container.Name,
+    volume: labels[Label.volume] ?? volumeName(container.Name),
+    resume: resumeCommand(labels),
+  }
+  // By id: the container looked at, not one another command made under its name since.
+  const stopped = container.State.Running ? await d.docker.containers.stop(container.Id) : false
+  if (container.State.Running && !stopped) throw new ContainerGoneError(container.Name)
+  if (o.remove) {
+    if (!(await d.docker.containers.removeIfPresent(container.Id)))
+      throw new ContainerGoneError(container.Name)
+    return { ...base, outcome: 'removed' }
+  }
+  return { ...base, outcome: stopped ? 'stopped' : 'already stopped' }
+}
+
+/** Stops every running caiged container; one that went away meanwhile is not a failure. */
+export async function stopAllContainers(d: Deps): Promise<{ stopped: string[]; gone: string[] }> {
+  const running = await d.docker.containers.list({ labels: MANAGED_FILTER })
+  const stopped: string[] = []
+  const gone: string[] = []
+  const failed: string[] = []
+  await Promise.all(
+    running.map(async (c) => {
+      try {
+        if (await d.docker.containers.stop(c.ID)) stopped.push(c.Names)
+        else gone.push(c.Names)
+      } catch (error) {
+        failed.push(`${c.Names}: ${(error as Error).message}`)
+      }
+    }),
+  )
+  if (failed.length) throw new CaigedError(`Could not stop: ${failed.join('; ')}`)
+  return { stopped: stopped.sort(), gone: gone.sort() }
+}
+
+export interface RemoveTarget {
+  name: string
+  id: string
+  running: boolean
+  volume: string
+}
+
+/** Removes the named caiged containers (or all), and with volumes their sessions. */
+export async function removeContainers(
+  o: { names: string[]; all: boolean; volumes: boolean; force: boolean },
+  d: Deps,
+): Promise<{ removed: string[]; gone: string[]; volumes: string[] }> {
+  if (o.names.length > 0 && o.all) throw usageError('Name containers or use --all, not both.')
+  if (o.names.length === 0 && !o.all) throw usageError('Which containers? Name them, or use --all.')
+  const service = d.containers
+  const targets: RemoveTarget[] = o.all
+    ? (await d.docker.containers.list({ all: true, labels: MANAGED_FILTER })).map((c) => ({
+        name: c.Names,
+        id: c.ID,
+        running: c.State === 'running',
+        volume: c.labelMap[Label.volume] ?? volumeName(c.Names),
+      }))
+    : await Promise.all(
+        o.names.map(async (n) => {
+          const c = await service.get(n)
+          return {
+            name: c.Name,
+            id: c.Id,
+            running: c.State.Running,
+            volume: c.Config.Labels[Label.volume] ?? volumeName(c.Name),
+          }
+        }),
+      )
+  const running = targets.filter((t) => t.running).map((t) => t.name)
+  if (running.length && !o.force) {
+    throw new CaigedError(`Still running: ${running.join(', ')}.`, {
+      hint: 'Stop them first (caiged containers stop NAME), or use --force.',
+    })
+  }
+  if (o.all && !o.force && targets.length > 0) {
+    const what = o.volumes ? 'and their sessions ' : ''
+    const question = `Remove ${targets.length} caiged container(s) ${what}(${targets.map((t) => t.name).join(', ')})?`
+    if (!(await d.io.confirm(question, '--force'))) throw new CancelledError('nothing was removed.')
+  }
+  const removed: string[] = []
+  const gone: string[] = []
+  const volumes: string[] = []
+  for (const target of targets) {
+    // By id: only the container that was looked at (and confirmed) is removed.
+    if (await d.docker.containers.removeIfPresent(target.id)) removed.push(target.name)
+    else gone.push(target.name)
+    if (o.volumes && (await d.docker.volumes.remove(target.volume))) volumes.push(target.volume)
+  }
+  return { removed, gone, volumes }
+}

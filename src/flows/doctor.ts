@@ -1,0 +1,138 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { imagePrefix } from '../containers/naming.js'
+import type { Deps } from '../deps.js'
+import type { Docker } from '../docker/index.js'
+import { fail, ok, usesContainerdStore, versionCheck, warn, type Check } from '../doctor/checks.js'
+import { CaigedError } from '../errors.js'
+import { Label, MANAGED_FILTER } from '../labels.js'
+import { readSalt } from '../secrets/salt.js'
+import { resumeCommand } from './containers.js'
+
+/** `caiged doctor`: every check, in order; none throws (a failure is a check that says so). */
+export async function runChecks(d: Deps): Promise<Check[]> {
+  const checks: Check[] = []
+  const docker = d.docker
+  const host = await d.hostOpencode.version()
+  checks.push(
+    host
+      ? ok('opencode', `host client ${host}`)
+      : warn(
+          'opencode',
+          'no `opencode` on PATH: run and connect cannot attach',
+          'npm i -g opencode-ai (or see https://opencode.ai), or use run --no-connect',
+        ),
+  )
+
+  const engineUp = await checkEngine(docker, checks)
+  if (engineUp) await checkImagesAndContainers(docker, host, imagePrefix(d.env), checks)
+  await checkSalt(d.paths.saltFile, checks)
+  try {
+    await d.config()
+    checks.push(ok('config', `${d.paths.configFile} is valid (or absent)`))
+  } catch (error) {
+    checks.push(fail('config', describe(error).message, describe(error).hint ?? 'fix or delete the file'))
+  }
+  return checks
+}
+
+/** An error's sentence and hint, whatever threw it. */
+function describe(error: unknown): { message: string; hint: string | undefined } {
+  if (error instanceof CaigedError) return { message: error.sentence, hint: error.hint }
+  return { message: error instanceof Error ? error.message : String(error), hint: undefined }
+}
+
+async function checkEngine(docker: Docker, checks: Check[]): Promise<boolean> {
+  try {
+    const version = await docker.system.version()
+    checks.push(
+      ok(
+        'docker',
+        `client ${version.Client.Version}, engine ${version.Server.Version} (API ${version.Server.ApiVersion})`,
+      ),
+    )
+  } catch (error) {
+    const e = describe(error)
+    checks.push(fail('docker', e.message, e.hint ?? 'check `docker version`'))
+    return false
+  }
+  try {
+    checks.push(ok('buildx', `buildx ${await docker.buildx.version()}`))
+  } catch (error) {
+    const e = describe(error)
+    checks.push(fail('buildx', e.message, e.hint ?? 'install docker buildx'))
+  }
+  const info = await docker.system.info()
+  checks.push(
+    usesContainerdStore(info.DriverStatus)
+      ? ok(
+          'image store',
+          'containerd image store: multi-platform images and cache export work with the default builder',
+        )
+      : warn(
+          'image store',
+          `classic image store (${info.Driver ?? 'unknown driver'}): multi-platform images and cache export need another builder`,
+          'turn on the containerd image store ("features": {"containerd-snapshotter": true}) or `docker buildx create --use`',
+        ),
+  )
+  return true
+}
+
+async function checkImagesAndContainers(
+  docker: Docker,
+  host: string | undefined,
+  prefix: string,
+  checks: Check[],
+): Promise<void> {
+  const images = await docker.images.listByLabel(`${Label.role}=spin`)
+  if (images.length === 0) checks.push(ok('images', 'no spin images yet (caiged build --all makes them)'))
+  for (const image of images) {
+    const name = image.RepoTags[0] ?? image.Id.slice(7, 19)
+    const spin = image.Config.Labels[Label.spin] ?? '?'
+    checks.push(
+      versionCheck(
+        'image',
+        name,
+        image.Config.Labels[Label.opencodeVersion],
+        host,
+        `caiged build ${spin} (builds with the host's OpenCode)`,
+      ),
+    )
+  }
+  const containers = await docker.containers.list({ all: true, labels: MANAGED_FILTER })
+  if (containers.length === 0) checks.push(ok('containers', 'no caiged containers'))
+  for (const c of containers) {
+    const spin = c.labelMap[Label.spin] ?? '?'
+    const fix = `${resumeCommand(c.labelMap)} (recreates it, sessions kept)`
+    // docker shows an image id instead of the tag once the tag moved to a newer build.
+    if (c.Image !== `${prefix}:${spin}`) {
+      checks.push(warn('container', `${c.Names} runs an older image (${c.Image.slice(0, 19)})`, fix))
+    } else {
+      checks.push(versionCheck('container', c.Names, c.labelMap[Label.opencodeVersion], host, fix))
+    }
+  }
+}
+
+async function checkSalt(file: string, checks: Check[]): Promise<void> {
+  try {
+    const salt = await readSalt(file)
+    if (salt === undefined) {
+      checks.push(ok('salt', `${file} does not exist yet; the first caiged run creates it`))
+      return
+    }
+    const fileMode = (await fs.stat(file)).mode & 0o777
+    const dirMode = (await fs.stat(path.dirname(file))).mode & 0o777
+    if (fileMode & 0o077 || dirMode & 0o077) {
+      checks.push(
+        warn(
+          'salt',
+          `${file} is readable by others (file ${fileMode.toString(8)}, folder ${dirMode.toString(8)}): it derives every password`,
+          `chmod 600 ${file}; chmod 700 ${path.dirname(file)}`,
+        ),
+      )
+    } else checks.push(ok('salt', `${file} is valid and private`))
+  } catch (error) {
+    const e = describe(error)
+    checks.push(fail('salt', e.message, e.hint ?? 'restore or delete the salt file'))
+  }
+}

@@ -1,0 +1,221 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { BakePrintSchema, localCacheDir } from '../bake/bake-args.js'
+import { spinTarget } from '../bake/plan.js'
+import { imagePrefix } from '../containers/naming.js'
+import type { Deps } from '../deps.js'
+import { parseDockerJson } from '../docker/parse.js'
+import { CaigedError, usageError } from '../errors.js'
+import { runBake } from '../images/bake.js'
+import { ImageBuilder, type ImageStatus, type PreparedPlan } from '../images/image-builder.js'
+import { baseImageFrom } from '../images/options.js'
+import { imageInputs, opencodeVersionFor } from '../images/plan.js'
+import { OpencodePackageCache, hostHasAvx2 } from '../opencode/package-cache.js'
+import { listSpins, spinRoots } from '../spins/discovery.js'
+import { loadSpin, type Spin } from '../spins/load.js'
+import { taskList } from '../ui/tasks.js'
+
+export interface BuildOptions {
+  spins: string[]
+  all: boolean
+  rebuild: boolean
+  opencodeVersion?: string
+  baseImage?: string
+  project: string
+}
+
+export interface BuildResult {
+  opencodeVersion: string
+  images: (ImageStatus & { action: 'built' | 'up to date' })[]
+}
+
+/** Every spin named (or all), each checked before anything is built: one bad spin builds nothing. */
+async function loadSpins(
+  names: string[],
+  all: boolean,
+  project: string,
+  d: Pick<Deps, 'env'>,
+): Promise<Spin[]> {
+  const wanted = all ? (await listSpins(spinRoots(project, d.env))).map((s) => s.name) : names
+  const spins: Spin[] = []
+  for (const name of wanted) spins.push(await loadSpin(name, project))
+  return spins
+}
+
+const packageCache = async (d: Pick<Deps, 'paths' | 'npm'>) =>
+  new OpencodePackageCache(d.paths.cacheDir, d.npm, await hostHasAvx2())
+
+/** `caiged build`: local images for the engine's platform and the host user, only those stale. */
+export async function buildImages(o: BuildOptions, d: Deps): Promise<BuildResult> {
+  if (o.spins.length > 0 && o.all) throw usageError('Name spins or use --all, not both.')
+  if (o.spins.length === 0 && !o.all) {
+    throw usageError(
+      'Which spins? Name them (caiged build dev qa) or use --all.',
+      'caiged spins list shows them.',
+    )
+  }
+  const prefix = imagePrefix(d.env)
+  const baseImage = baseImageFrom(o.baseImage, d.env)
+  const spins = await loadSpins(o.spins, o.all, o.project, d)
+  const builder = new ImageBuilder(d.docker, await packageCache(d))
+  let prepared: PreparedPlan | undefined
+  let statuses: ImageStatus[] = []
+  let version = ''
+  try {
+    await taskList<object>(
+      [
+        {
+          title: 'Resolve the OpenCode version',
+          task: async (_, task) => {
+            const resolved = await opencodeVersionFor(d, {
+              flag: o.opencodeVersion,
+              host: () => d.hostOpencode.version(),
+            })
+            version = resolved.version
+            task.title = `OpenCode ${version} (from ${resolved.source})`
+          },
+        },
+        {
+          title: 'Compare images with the spins',
+          task: async (_, task) => {
+            const inputs = await imageInputs(d, {
+              opencodeVersion: version,
+              baseImage,
+              imagePrefix: prefix,
+              ...d.hostIds,
+            })
+            prepared = await builder.prepare(spins, inputs)
+            statuses = await builder.status(prepared.plan)
+            if (o.rebuild) for (const s of statuses) if (s.reasons.length === 0) s.reasons.push('--rebuild')
+            const stale = statuses.filter((s) => s.reasons.length > 0)
+            task.title = stale.length
+              ? `To build: ${stale.map((s) => `${s.image} (${s.reasons.join('; ')})`).join(', ')}`
+              : `Up to date: ${statuses.map((s) => s.image).join(', ')}`
+          },
+        },
+        {
+          title: 'Build images',
+          enabled: () => statuses.some((s) => s.reasons.length > 0),
+          rendererOptions: { outputBar: 8, persistentOutput: false },
+          task: async (_, task) => {
+            const stale = statuses.filter((s) => s.reasons.length > 0)
+            task.title = `Build base + ${stale.map((s) => s.spin).join(', ')} (docker buildx bake)`
+            await builder.build(
+              prepared as PreparedPlan,
+              stale.map((s) => s.spin),
+              (line) => {
+                task.output = line
+              },
+            )
+            task.title = `Built ${stale.map((s) => s.image).join(', ')}`
+          },
+        },
+      ],
+      { json: d.io.json },
+    ).run({})
+  } finally {
+    prepared?.dispose()
+  }
+  const images = statuses.map((s) => ({
+    ...s,
+    action: s.reasons.length ? ('built' as const) : ('up to date' as const),
+  }))
+  return { opencodeVersion: version, images }
+}
+
+export interface BakeOptions {
+  /** base and/or spin names; none means base and every spin. */
+  targets: string[]
+  print: boolean
+  push: boolean
+  platforms: string[]
+  registry?: string
+  tag?: string
+  cacheFrom: string[]
+  cacheTo: string[]
+  builder?: string
+  sets: string[]
+  opencodeVersion?: string
+  baseImage?: string
+  project: string
+}
+
+const REGISTRY = /^[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
+
+/**
+ * `caiged bake`: the CI build, through the same plan and bake invoker as local builds, for the
+ * published images' uid 1000, any platforms, a registry and caches. Returns bake's --print JSON.
+ */
+export async function bakeImages(o: BakeOptions, d: Deps): Promise<{ printed?: unknown }> {
+  if (o.registry && !REGISTRY.test(o.registry)) {
+    throw usageError(
+      `"${o.registry}" is not a registry path.`,
+      'For example ghcr.io/me or registry.example:5000/team.',
+    )
+  }
+  if (o.tag && !TAG.test(o.tag)) throw usageError(`"${o.tag}" is not a valid image tag.`)
+  for (const s of o.sets) if (!/^[^=\s]+=/.test(s)) throw usageError(`--set "${s}" is not TARGET.KEY=VALUE.`)
+
+  const includeBase = o.targets.length === 0 || o.targets.includes('base')
+  const named = o.targets.filter((t) => t !== 'base').map((t) => t.replace(/^spin-/, ''))
+  const spins = await loadSpins(named, o.targets.length === 0, o.project, d)
+  const packages = await packageCache(d)
+  const { version } = await opencodeVersionFor(d, {
+    flag: o.opencodeVersion,
+    host: () => d.hostOpencode.version(),
+  })
+  const builder = new ImageBuilder(d.docker, packages)
+  const inputs = await imageInputs(d, {
+    opencodeVersion: version,
+    imagePrefix: imagePrefix(d.env),
+    baseImage: baseImageFrom(o.baseImage, d.env),
+    // Published images are for everyone: the agent's uid is 1000, not this machine's user's.
+    uid: 1000,
+    gid: 1000,
+  })
+  const prepared = await builder.prepare(spins, inputs)
+  try {
+    const archs = (
+      o.platforms.length ? o.platforms : [`linux/${(await d.docker.system.version()).Server.Arch ?? 'amd64'}`]
+    ).map((p) => p.split('/')[1] as string)
+    // --print builds nothing, so it downloads nothing either.
+    const pkgDir = o.print ? packages.dirFor(version) : await packages.ensure(version, archs)
+    const cacheDirs = [...o.cacheFrom, ...o.cacheTo]
+      .map(localCacheDir)
+      .filter((dir): dir is string => dir !== undefined)
+      .map((dir) => path.resolve(dir))
+    const cacheTargets = ['base', ...prepared.plan.spins.map((s) => spinTarget(s.name))]
+    // Each target gets its own sub-folder (see cacheForTarget); they must exist to be granted.
+    for (const dir of cacheDirs)
+      for (const t of cacheTargets) await fs.mkdir(path.join(dir, t), { recursive: true })
+    const result = await runBake(d.docker, {
+      prepared,
+      spins: prepared.plan.spins,
+      includeBase,
+      pkgDir,
+      platforms: o.platforms,
+      variables: { REGISTRY: o.registry ?? '', TAG: o.tag ?? '' },
+      invocation: {
+        builder: o.builder,
+        print: o.print,
+        push: o.push,
+        load: !o.print && !o.push,
+        progress: 'plain',
+        cacheFrom: o.cacheFrom,
+        cacheTo: o.cacheTo,
+        cacheTargets,
+        sets: o.sets,
+        readWriteDirs: cacheDirs,
+      },
+      onLine: o.print ? undefined : (line) => d.io.progress(line),
+    })
+    if (!o.print) return {}
+    const definition = parseDockerJson(BakePrintSchema, result.stdout, 'docker buildx bake --print')
+    if (Object.keys(definition.target).length === 0)
+      throw new CaigedError('bake --print resolved no targets.')
+    return { printed: JSON.parse(result.stdout) as unknown }
+  } finally {
+    prepared.dispose()
+  }
+}

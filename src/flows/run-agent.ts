@@ -1,0 +1,255 @@
+import { expectedSpinLabels, localImage, staleReasons } from '../bake/plan.js'
+import { containerName, deriveProjectName, imagePrefix, slugify } from '../containers/naming.js'
+import { decide, type Decision, type ExistingContainer } from '../containers/reconcile.js'
+import { configLabels, volumeName, type ContainerSettings } from '../containers/request.js'
+import { serverUrl } from '../containers/server.js'
+import { ContainerGoneError, NameTakenError, portOf, type ReconcileAction } from '../containers/service.js'
+import { resolveRunSettings, type RunSettingFlags } from '../containers/settings.js'
+import type { Deps } from '../deps.js'
+import type { Applicable } from '../containers/converge.js'
+import type { ContainerInspect } from '../docker/schemas.js'
+import { CaigedError, CancelledError, ExitCode, usageError } from '../errors.js'
+import {
+  checkEnvFile,
+  checkWorkdir,
+  dockerSocket,
+  fileMtimeSeconds,
+  isDirectory,
+  secretEnv,
+} from '../host/environment.js'
+import { checkSshKey, gitIdentityFor, sshAgentSocket } from '../host/identity.js'
+import { baseImageFrom } from '../images/options.js'
+import { imageInputs, opencodeVersionFor, spinFingerprint } from '../images/plan.js'
+import { Label } from '../labels.js'
+import { missingClientError } from '../opencode/host-client.js'
+import { sessionPassword } from '../secrets/session.js'
+import { spinContentHash } from '../spins/content-hash.js'
+import { findSpin, spinRoots } from '../spins/discovery.js'
+
+export interface RunOptions extends RunSettingFlags {
+  /** The project folder as given (resolved against the current directory). */
+  workdir: string
+  project?: string
+  dockerSocket: boolean
+  yes: boolean
+  secretEnvFile?: string
+  rebuildImages: boolean
+  recreate: boolean
+  /** A TUI attaches afterwards: the host client must exist before anything is built. */
+  connect: boolean
+  opencodeVersion?: string
+  baseImage?: string
+}
+
+export interface RunResult {
+  name: string
+  spin: string
+  project: string
+  workdir: string
+  url: string
+  port: number
+  action: ReconcileAction
+  opencodeVersion: string
+  image: string
+  /** For the attach and the banner; never part of --json output. */
+  password: string
+  hostVersion: string | undefined
+}
+
+/** A lost create race or a container removed meanwhile: look again, at most this often. */
+const MAX_ROUNDS = 4
+
+/**
+ * `caiged run`: make sure the project's container runs an up-to-date image with the settings asked
+ * for, and that its server answers. Everything the user gave is checked before anything is built
+ * or created; a container this run did not make is never removed or replaced unasked.
+ */
+export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
+  const config = await d.config()
+  const settings = resolveRunSettings(o, config)
+  const workdir = await checkWorkdir(o.workdir)
+  if (!settings.spin) {
+    throw usageError(
+      'Missing --spin: which role should the agent have?',
+      'Give --spin dev (caiged spins list), or set a default: caiged config set defaultSpin dev.',
+    )
+  }
+  const secrets = secretEnv(settings.secretEnvNames, d.env)
+  const envFile = await checkEnvFile(o.secretEnvFile)
+  const baseImage = baseImageFrom(o.baseImage, d.env)
+  const prefix = imagePrefix(d.env)
+  const project = o.project !== undefined ? slugify(o.project) : deriveProjectName(workdir)
+  const name = containerName(settings.spin, project, prefix)
+  // Found, not parsed: an unchanged spin was validated when its image was built.
+  const spin = await findSpin(settings.spin, spinRoots(workdir, d.env))
+  const socket = o.dockerSocket ? await dockerSocket(d.env) : undefined
+  if (socket && !o.yes) {
+    const ok = await d.io.confirm(
+      'WARNING: --enable-docker-sock gives the agent root-equivalent access to this machine (it can start ' +
+        'containers that mount any file). Continue?',
+      '--yes',
+    )
+    if (!ok) throw new CancelledError('the container was not started.')
+  }
+  const ssh =
+    settings.ssh.kind === 'key'
+      ? { key: await checkSshKey(settings.ssh.key) }
+      : settings.ssh.kind === 'agent'
+        ? { agentSocket: await sshAgentSocket(d.env) }
+        : {}
+
+  const service = d.containers
+  const image = localImage(prefix, spin.name)
+  // Independent lookups at once: on the warm path they are most of the time caiged takes.
+  const [hostVersion, found, identity, spinHash] = await Promise.all([
+    d.hostOpencode.version(),
+    service.find(name),
+    gitIdentityFor(settings.gitIdentity.mode, settings.gitIdentity.explicit, workdir, spin.name, config),
+    spinContentHash(spin.dir),
+  ])
+  let existing = found
+  // A missing client is said before any build, when a connect will follow.
+  if (o.connect && !hostVersion) throw missingClientError()
+  const password = await sessionPassword(name, d.paths.saltFile, { mayCreateSalt: existing === undefined })
+  if (identity.warning) d.io.warn(identity.warning)
+
+  const authFile = d.paths.hostAuthFile
+  const authMtime = settings.copyAuth ? await fileMtimeSeconds(authFile) : undefined
+  const ghDir = d.paths.hostGhDir
+  const containerSettings: ContainerSettings = {
+    name,
+    spin: spin.name,
+    project,
+    workdir,
+    volume: volumeName(name),
+    gh: {
+      mode: settings.gh,
+      hostDir: settings.gh !== 'none' && (await isDirectory(ghDir)) ? ghDir : undefined,
+    },
+    auth: authMtime === undefined ? 'none' : 'copy',
+    dockerSocket: socket,
+    secretEnvNames: secrets.names,
+    secretEnvFile: envFile,
+    git: identity.git,
+    ssh,
+    resources: settings.resources,
+  }
+
+  const { version } = await opencodeVersionFor(d, {
+    flag: o.opencodeVersion,
+    host: async () => hostVersion,
+    // No flag, env or host client: keep the version the container or image has; the registry last.
+    keep: async () =>
+      existing?.Config.Labels[Label.opencodeVersion] ??
+      (await d.docker.images.inspect(image))?.Config.Labels[Label.opencodeVersion],
+  })
+  const inputs = await imageInputs(d, {
+    opencodeVersion: version,
+    baseImage,
+    imagePrefix: prefix,
+    ...d.hostIds,
+  })
+  const fingerprint = spinFingerprint(inputs, { name: spin.name, hash: spinHash })
+  const request = { ...containerSettings, image, opencodeVersion: version, imageFingerprint: fingerprint }
+  const want = { workdir, configLabels: configLabels(containerSettings), imageFingerprint: fingerprint }
+  const flags = { recreate: o.recreate, yes: o.yes, rebuild: o.rebuildImages }
+  const creds = { password, values: secrets.values }
+  const result = (port: number, action: ReconcileAction, serverVersion: string): RunResult => ({
+    name,
+    spin: spin.name,
+    project,
+    workdir,
+    url: serverUrl(port),
+    port,
+    action,
+    opencodeVersion: serverVersion,
+    image,
+    password,
+    hostVersion,
+  })
+
+  for (let round = 1; ; round++) {
+    let decision: Decision = decide(asExisting(existing), want, undefined, flags)
+    if (decision.action === 'inspect-image') {
+      const current = await d.docker.images.inspect(image)
+      decision = decide(
+        asExisting(existing),
+        want,
+        {
+          staleReasons: staleReasons(
+            expectedSpinLabels(inputs, { name: spin.name, hash: spinHash }),
+            current?.Config.Labels,
+          ),
+          id: current?.Id,
+        },
+        flags,
+      )
+    }
+    if (decision.action === 'inspect-image')
+      throw new Error('the reconcile decision asked for the image twice')
+    if (decision.action === 'refuse') throw nameTakenByOther(name, decision.owner, workdir)
+    if (decision.needsConfirmation) await confirmRecreate(name, decision.drift, d)
+
+    if (decision.action === 'reuse' && existing) {
+      // The warm path: one docker process (the container inspect: its labels say its image is
+      // current) and one health check.
+      const port = portOf(existing) as number
+      const health = await service.waitHealthy(name, port, password, 30_000)
+      return result(port, 'reused', health.version)
+    }
+    try {
+      const { applyDecision } = await import('../containers/converge.js')
+      const applied = await applyDecision({
+        deps: d,
+        service,
+        decision: decision as Applicable,
+        existing,
+        request,
+        secrets: creds,
+        build: { spinName: spin.name, workdir, inputs },
+        auth: authMtime === undefined ? undefined : { file: authFile, mtime: authMtime },
+      })
+      return result(applied.port, applied.action, applied.serverVersion)
+    } catch (error) {
+      // Another run made (or removed) the container meanwhile: look again and decide anew.
+      const raced = error instanceof NameTakenError || error instanceof ContainerGoneError
+      if (!raced || round >= MAX_ROUNDS) throw error
+      existing = await service.find(name)
+    }
+  }
+}
+
+function asExisting(c: ContainerInspect | undefined): ExistingContainer | undefined {
+  return c && { id: c.Id, running: c.State.Running, imageId: c.Image, labels: c.Config.Labels }
+}
+
+function nameTakenByOther(name: string, owner: string, workdir: string): CaigedError {
+  return new CaigedError(
+    `The container name ${name} belongs to the project at ${owner}, not to ${workdir}; caiged leaves it alone.`,
+    {
+      exitCode: ExitCode.Usage,
+      hint:
+        'Give this project a name of its own with --project NAME. If you moved the project, remove the old ' +
+        `container first (caiged containers rm ${name}; its sessions volume is kept and reused).`,
+    },
+  )
+}
+
+/** Settings that differ from how the container was made are never silently ignored. */
+async function confirmRecreate(name: string, drift: string[], d: Deps): Promise<void> {
+  const list = drift.length ? drift.join('; ') : 'it records no port'
+  let ok: boolean
+  try {
+    ok = await d.io.confirm(
+      `${name} was made with other settings (${list}). Recreate it? Sessions are kept.`,
+      '--recreate',
+    )
+  } catch (error) {
+    if (!(error instanceof CaigedError)) throw error
+    throw new CaigedError(`${name} was made with other settings: ${list}.`, {
+      exitCode: error.exitCode,
+      hint: 'Run again with --recreate to apply them (sessions are kept), or with the settings it was made with.',
+    })
+  }
+  if (!ok) throw new CancelledError(`${name} keeps its settings (${list}).`)
+}

@@ -1,0 +1,79 @@
+/**
+ * Every label caiged puts on images, containers and volumes: the one home of their keys. Identity
+ * and filtering go by these, never by a name prefix, so an unrelated container called
+ * caiged-something is never touched. bake/docker-bake.hcl spells the image ones out too; a unit test
+ * holds it to this table.
+ */
+export const Label = {
+  // Identity of a container (and its volume).
+  managed: 'io.caiged.managed',
+  spin: 'io.caiged.spin',
+  project: 'io.caiged.project',
+  /** The project folder a container was made for: the owner of its name. */
+  workdir: 'io.caiged.workdir',
+  port: 'io.caiged.port',
+  /** The port label of the Go caiged, kept so its tools and habits keep working. */
+  legacyPort: 'opencode.port',
+  opencodeVersion: 'io.caiged.opencode-version',
+  /** The plan its image was built from: equal means the container runs an up-to-date image. */
+  imageFingerprint: 'io.caiged.image-fingerprint',
+
+  // What an image was built from (any difference makes it stale).
+  role: 'io.caiged.role',
+  spinHash: 'io.caiged.spin-hash',
+  caigedVersion: 'io.caiged.version',
+  assetsHash: 'io.caiged.assets-hash',
+  baseImage: 'io.caiged.base-image',
+  agentUid: 'io.caiged.agent-uid',
+  agentGid: 'io.caiged.agent-gid',
+
+  // How a container was made, so a later run can say what differs.
+  gh: 'io.caiged.gh',
+  auth: 'io.caiged.auth',
+  dockerSocket: 'io.caiged.docker-socket',
+  secretEnv: 'io.caiged.secret-env',
+  secretEnvFile: 'io.caiged.secret-env-file',
+  volume: 'io.caiged.volume',
+  git: 'io.caiged.git',
+  ssh: 'io.caiged.ssh',
+  resources: 'io.caiged.resources',
+} as const
+export type LabelKey = (typeof Label)[keyof typeof Label]
+
+/** The labels a spin image carries to say what it was built from (bake/plan.ts expectedSpinLabels). */
+export const IMAGE_LABELS = [
+  Label.role,
+  Label.spin,
+  Label.spinHash,
+  Label.opencodeVersion,
+  Label.caigedVersion,
+  Label.assetsHash,
+  Label.baseImage,
+  Label.agentUid,
+  Label.agentGid,
+] as const
+
+export const MANAGED_FILTER = { [Label.managed]: 'true' } as const
+
+/** How a label reads in a message ("spin content 1a2b → 3c4d", "ssh: none → agent"). */
+export const LABEL_NAMES: Partial<Record<LabelKey, string>> = {
+  [Label.spinHash]: 'spin content',
+  [Label.opencodeVersion]: 'OpenCode version',
+  [Label.caigedVersion]: 'caiged version',
+  [Label.assetsHash]: 'image assets (docker/, bake/)',
+  [Label.baseImage]: 'base image',
+  [Label.agentUid]: 'agent uid',
+  [Label.agentGid]: 'agent gid',
+  [Label.workdir]: 'project folder',
+  [Label.gh]: 'GitHub config mount',
+  [Label.auth]: 'OpenCode auth',
+  [Label.dockerSocket]: 'Docker socket',
+  [Label.secretEnv]: 'secret env names',
+  [Label.secretEnvFile]: 'secret env file',
+  [Label.volume]: 'sessions volume',
+  [Label.git]: 'git identity',
+  [Label.ssh]: 'ssh',
+  [Label.resources]: 'resource limits',
+}
+
+export const labelName = (key: string): string => LABEL_NAMES[key as LabelKey] ?? key

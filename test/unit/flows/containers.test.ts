@@ -1,0 +1,128 @@
+import fs from 'node:fs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { removeContainers, stopAllContainers, stopContainer } from '../../../src/flows/containers.js'
+import { Label } from '../../../src/labels.js'
+import { FakeDocker, inspectJson, notFound, recordingIo, testDeps } from '../../support/fakes.js'
+
+const roots: string[] = []
+afterEach(() => {
+  for (const r of roots.splice(0)) fs.rmSync(r, { recursive: true, force: true })
+})
+function deps(docker: FakeDocker, answer: boolean | Error = true) {
+  const d = testDeps({ docker, io: recordingIo(answer) })
+  roots.push(d.root)
+  return d
+}
+const labels = {
+  [Label.managed]: 'true',
+  [Label.spin]: 'dev',
+  [Label.workdir]: '/p/a',
+  [Label.project]: 'p-a',
+}
+const psLine = (name: string, id: string, state = 'running') =>
+  JSON.stringify({
+    ID: id,
+    Names: name,
+    Image: 'caiged:dev',
+    State: state,
+    Status: 'Up',
+    Ports: '',
+    CreatedAt: '',
+    Labels: 'io.caiged.managed=true',
+  })
+
+describe('stopContainer', () => {
+  it('stops by id and says how to resume', async () => {
+    const docker = new FakeDocker()
+      .on(/^container inspect -- c1$/, inspectJson({ id: 'id1', name: 'c1', running: true, labels }))
+      .on(/^stop --time 10 -- id1$/, {}, 1)
+    const result = await stopContainer({ name: 'c1', remove: false }, deps(docker))
+    expect(result).toEqual({
+      name: 'c1',
+      outcome: 'stopped',
+      volume: 'c1-data',
+      resume: 'caiged run "/p/a" --spin dev --project p-a',
+    })
+    expect(docker.unused()).toEqual([])
+  })
+
+  it('says so truthfully when another command removed the container meanwhile', async () => {
+    const docker = new FakeDocker()
+      .on(/^container inspect -- c1$/, inspectJson({ id: 'id1', name: 'c1', running: true, labels }))
+      .on(/^stop --time 10 -- id1$/, notFound())
+    await expect(stopContainer({ name: 'c1', remove: false }, deps(docker))).rejects.toThrow(
+      'The container c1 was removed by another command meanwhile.',
+    )
+  })
+})
+
+describe('stopAllContainers', () => {
+  it('counts a container removed meanwhile as gone, not as a failure', async () => {
+    const docker = new FakeDocker()
+      .on(/^ps /, { stdout: [psLine('a', 'ida'), psLine('b', 'idb')].join('\n') })
+      .on(/^stop --time 10 -- ida$/, {}, 1)
+      .on(/^stop --time 10 -- idb$/, notFound(), 1)
+    expect(await stopAllContainers(deps(docker))).toEqual({ stopped: ['a'], gone: ['b'] })
+  })
+
+  it('fails, naming it, when docker cannot stop one', async () => {
+    const docker = new FakeDocker().on(/^ps /, { stdout: psLine('a', 'ida') }).on(/^stop --time 10 -- ida$/, {
+      exitCode: 1,
+      stderr: 'Error response from daemon: cannot stop container: permission denied',
+    })
+    await expect(stopAllContainers(deps(docker))).rejects.toThrow(
+      'Could not stop: a: docker stop failed: cannot stop container: permission denied',
+    )
+  })
+})
+
+describe('removeContainers', () => {
+  it('removes by id only what it looked at, and reports one already gone', async () => {
+    const docker = new FakeDocker()
+      .on(/^container inspect -- a$/, inspectJson({ id: 'ida', name: 'a', running: false, labels }))
+      .on(/^container inspect -- b$/, inspectJson({ id: 'idb', name: 'b', running: false, labels }))
+      .on(/^rm --force -- ida$/, {}, 1)
+      .on(/^rm --force -- idb$/, notFound(), 1)
+      .on(/^volume rm -- a-data$/, {}, 1)
+      .on(/^volume rm -- b-data$/, notFound('volume'), 1)
+    expect(
+      await removeContainers({ names: ['a', 'b'], all: false, volumes: true, force: false }, deps(docker)),
+    ).toEqual({
+      removed: ['a'],
+      gone: ['b'],
+      volumes: ['a-data'],
+    })
+    expect(docker.unused()).toEqual([])
+  })
+
+  it('refuses a running container without --force, removing nothing', async () => {
+    const docker = new FakeDocker().on(
+      /^container inspect -- a$/,
+      inspectJson({ name: 'a', running: true, labels }),
+    )
+    await expect(
+      removeContainers({ names: ['a'], all: false, volumes: false, force: false }, deps(docker)),
+    ).rejects.toThrow('Still running: a.')
+    expect(docker.calls).toEqual(['container inspect -- a'])
+  })
+
+  it('asks before --all, and a no removes nothing', async () => {
+    const docker = new FakeDocker().on(/^ps /, { stdout: psLine('a', 'ida', 'exited') })
+    const d = deps(docker, false)
+    await expect(removeContainers({ names: [], all: true, volumes: false, force: false }, d)).rejects.toThrow(
+      'Cancelled: nothing was removed.',
+    )
+    expect(d.recorded.questions).toEqual(['Remove 1 caiged container(s) (a)?'])
+    expect(docker.calls.some((c) => c.startsWith('rm '))).toBe(false)
+  })
+
+  it('refuses a container caiged did not make', async () => {
+    const docker = new FakeDocker().on(
+      /^container inspect -- db$/,
+      inspectJson({ name: 'db', running: false, labels: {} }),
+    )
+    await expect(
+      removeContainers({ names: ['db'], all: false, volumes: false, force: true }, deps(docker)),
+    ).rejects.toThrow('The container "db" was not made by caiged; caiged leaves it alone.')
+  })
+})
