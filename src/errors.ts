@@ -17,6 +17,15 @@ export const ExitCode = {
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
+/** What each exit code means, for the man page's EXIT STATUS (one home with the codes above). */
+export const EXIT_CODE_MEANINGS: Record<ExitCode, string> = {
+  [ExitCode.Failure]: 'Failure not covered below.',
+  [ExitCode.Usage]: 'Bad input: flags, arguments or names.',
+  [ExitCode.Config]: 'A caiged file (salt, spin, config) is missing, corrupt or invalid.',
+  [ExitCode.Docker]: 'Docker is not installed, the engine is not reachable, or access to it is denied.',
+  [ExitCode.NotFound]: 'The thing named (container, image, spin) does not exist.',
+}
+
 export class CaigedError extends Error {
   readonly hint: string | undefined
   readonly exitCode: ExitCode

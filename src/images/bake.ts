@@ -1,11 +1,17 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { bakeArgs, type BakeInvocation } from '../bake/bake-args.js'
-import { bakeVariables, renderSpinsHcl, spinTarget, type SpinBuild } from '../bake/plan.js'
+import { bakeVariables, renderSpinsHcl, spinTarget, type ImagePlan, type SpinBuild } from '../bake/plan.js'
 import type { Docker, DockerResult } from '../docker/index.js'
 import { CaigedError } from '../errors.js'
 import { packageRoot } from '../paths.js'
-import type { PreparedPlan } from './image-builder.js'
+
+/** A plan with its spins staged in a temporary folder, removed by dispose(). */
+export interface PreparedPlan {
+  plan: ImagePlan
+  workDir: string
+  dispose: () => void
+}
 
 export interface BakeRequest {
   prepared: PreparedPlan

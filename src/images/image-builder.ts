@@ -12,16 +12,11 @@ import { CaigedError } from '../errors.js'
 import type { OpencodePackageCache } from '../opencode/package-cache.js'
 import type { Spin } from '../spins/load.js'
 import { stageSpin } from '../spins/stage.js'
-import { runBake } from './bake.js'
+import { runBake, type PreparedPlan } from './bake.js'
+
+export type { PreparedPlan }
 
 tmp.setGracefulCleanup()
-
-/** A plan with its spins staged in a temporary folder, removed by dispose(). */
-export interface PreparedPlan {
-  plan: ImagePlan
-  workDir: string
-  dispose: () => void
-}
 
 export interface ImageStatus {
   spin: string

@@ -18,7 +18,25 @@ describe('the caiged CLI', () => {
     expect(result.exitCode).toBe(0)
     expect(result.stdout).toMatch(/TOPICS[\s\S]*containers\s+List, start, stop/)
     expect(result.stdout).toMatch(/spins\s+Find and validate spins/)
+    // The topic's own summary, not its first command's.
+    expect(result.stdout).toMatch(/config\s+Read and write your defaults/)
     expect(result.stdout).toMatch(/COMMANDS[\s\S]*bake\s[\s\S]*build\s/)
+  })
+
+  it('takes a folder as the first word to mean run FOLDER (caiged . --spin dev)', async () => {
+    const missing = path.join(os.tmpdir(), 'caiged-no-such-project')
+    const result = await caiged([missing, '--spin', 'dev', '--no-connect'])
+    expect(result.exitCode).toBe(5)
+    expect(result.stderr).toContain(`Error: The project folder ${missing} does not exist.`)
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'caiged-cli-'))
+    try {
+      const here = await caiged(['.', '--spin', 'no_such'], { cwd: folder })
+      expect(here.exitCode).toBe(5)
+      expect(here.stderr).toContain('Error: Unknown spin "no_such".')
+      expect(here.stderr).not.toContain('command . not found')
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true })
+    }
   })
 
   it('says an unknown command is unknown, with a non-zero exit and no stack trace', async () => {

@@ -10,7 +10,7 @@ export default class ContainersShell extends BaseCommand {
     '<%= config.bin %> <%= command.id %> caiged-dev-code-my-app',
     '<%= config.bin %> <%= command.id %> caiged-dev-code-my-app -- git status',
   ]
-  static override usage = ['<%= command.id %> NAME [-- CMD...]']
+  static override usage = ['containers shell NAME [-- CMD...]']
   static override strict = false
   static override args = { name: Args.string({ description: 'The container name.', required: true }) }
 

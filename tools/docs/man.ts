@@ -1,10 +1,20 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { z } from 'zod/v3'
+import { EXIT_CODE_MEANINGS } from '../../src/errors.js'
+import { ENVIRONMENT, FILES } from '../../src/paths.js'
 
 /**
- * Man pages and the README's command reference, generated from oclif.manifest.json. Pure: the
- * manifest and package facts come in, text comes out (src/docs/generate.ts does the I/O), so the
- * same manifest always gives byte-identical pages: no dates, no locale-dependent sorting.
+ * Man pages, generated from oclif.manifest.json (oclif has no man-page generator; `oclif readme`
+ * writes the README's reference). Pure but for reading the bin name: the manifest and package
+ * facts come in, text comes out (generate.ts does the I/O), so the same manifest always gives
+ * byte-identical pages: no dates, no locale-dependent sorting. The ENVIRONMENT, FILES and EXIT
+ * STATUS sections come from the code's own tables (src/paths.ts, src/errors.ts).
  */
+
+/** The repository (this file runs from dist-tools/tools/docs/, a build tool that is never shipped). */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 
 const FlagSchema = z.object({
   name: z.string(),
@@ -60,45 +70,15 @@ export type ManifestCommand = z.infer<typeof CommandSchema>
 type Flag = z.infer<typeof FlagSchema>
 type Arg = z.infer<typeof ArgSchema>
 
-export const BIN = 'caiged'
+/** The command's name, as package.json's oclif.bin gives it. */
+export const BIN: string = (
+  JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { oclif: { bin: string } }
+).oclif.bin
 
-/** Not in the manifest: what caiged reads from its environment and disk; its exit codes (src/errors.ts). */
-const ENVIRONMENT: [string, string][] = [
-  ['IMAGE_PREFIX', 'Prefix of image and container names (default: caiged).'],
-  [
-    'OPENCODE_VERSION',
-    'OpenCode version to build images with when --opencode-version is not given: exact, "latest" or a semver range (default: the host\u2019s opencode --version).',
-  ],
-  ['CAIGED_BASE_IMAGE', 'Base image when --base-image is not given (default: debian:bookworm-slim).'],
-  [
-    'CONTAINER_SHELL',
-    'The shell caiged containers shell starts when no command is given (default: /bin/bash).',
-  ],
-  [
-    'XDG_CONFIG_HOME',
-    'Where caiged keeps its salt and the user\u2019s spins, under caiged/ (default: ~/.config).',
-  ],
-  ['XDG_CACHE_HOME', 'Where caiged caches downloaded OpenCode packages, under caiged/ (default: ~/.cache).'],
-  ['DOCKER_HOST', 'The Docker engine to use, honoured as by docker itself.'],
-  ['DOCKER_CONTEXT', 'The Docker context to use, honoured as by docker itself.'],
-]
-
-const FILES: [string, string][] = [
-  [
-    '$XDG_CONFIG_HOME/caiged/salt',
-    'The secret that server passwords are derived from (sha256 of container name and salt); created on first use, mode 0600.',
-  ],
-  ['$XDG_CONFIG_HOME/caiged/spins/', 'The user\u2019s own spins, one folder each.'],
-  ['<project>/.caiged/spins/', 'A project\u2019s spins; found before the user\u2019s and the built-in ones.'],
-]
-
+/** Exit codes as src/errors.ts defines and explains them. */
 const EXIT_STATUS: [string, string][] = [
   ['0', 'Success.'],
-  ['1', 'Failure not covered below.'],
-  ['2', 'Bad input: flags, arguments or names.'],
-  ['3', 'A caiged file (salt, spin, config) is missing, corrupt or invalid.'],
-  ['4', 'Docker is not installed, the engine is not reachable, or access to it is denied.'],
-  ['5', 'The thing named (container, image, spin) does not exist.'],
+  ...Object.entries(EXIT_CODE_MEANINGS).map(([code, text]): [string, string] => [code, text]),
 ]
 
 // ---------------------------------------------------------------------------------------------
@@ -197,13 +177,6 @@ function argWords(cmd: ManifestCommand): string[] {
   })
 }
 
-/** The flag as typed: `-c, --name VALUE`, or `--[no-]name` for a negatable boolean. */
-function flagWords(flag: Flag, short = true): string {
-  const long = `--${flag.allowNo ? '[no-]' : ''}${flag.name}`
-  const name = short && flag.char ? `-${flag.char}, ${long}` : long
-  return flag.type === 'option' ? `${name} ${valueName(flag)}` : name
-}
-
 function customUsage(cmd: ManifestCommand): string[] | undefined {
   if (cmd.usage === undefined) return undefined
   const list = Array.isArray(cmd.usage) ? cmd.usage : [cmd.usage]
@@ -211,17 +184,6 @@ function customUsage(cmd: ManifestCommand): string[] | undefined {
     const filled = fillTemplate(u, cmd)
     return filled.startsWith(`${BIN} `) ? filled : `${BIN} ${filled}`
   })
-}
-
-/** One-line usage for the README: arguments and required flags spelled out, the rest as [FLAGS]. */
-export function usageLine(cmd: ManifestCommand): string {
-  const custom = customUsage(cmd)
-  if (custom) return custom.join('\n')
-  const flags = visibleFlags(cmd)
-  const words = [BIN, displayId(cmd.id), ...argWords(cmd)]
-  for (const f of flags.filter((f) => f.required)) words.push(flagWords(f, false))
-  if (flags.some((f) => !f.required)) words.push('[FLAGS]')
-  return words.join(' ')
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -388,7 +350,8 @@ function mainPage(manifest: Manifest, version: string, description: string): str
     lines.push('.TP', roffBold(`${BIN} ${displayId(cmd.id)}`), ...roffProse(cmd.summary ?? ''))
   }
   lines.push('.SH ENVIRONMENT')
-  for (const [name, text] of ENVIRONMENT) lines.push('.TP', `.B ${roffInline(name)}`, roffLine(text))
+  for (const [name, text] of Object.entries(ENVIRONMENT))
+    lines.push('.TP', `.B ${roffInline(name)}`, roffLine(text))
   lines.push('.SH FILES')
   for (const [file, text] of FILES) lines.push('.TP', roffItalic(file), roffLine(text))
   lines.push('.SH EXIT STATUS')
@@ -405,54 +368,4 @@ export function manPages(manifest: Manifest, version: string, description: strin
   const pages = new Map<string, string>([[`${BIN}.1`, mainPage(manifest, version, description)]])
   for (const cmd of visibleCommands(manifest)) pages.set(`${pageName(cmd.id)}.1`, commandPage(cmd, version))
   return pages
-}
-
-// ---------------------------------------------------------------------------------------------
-// Markdown
-
-/** Keeps generated prose from turning into emphasis, HTML or links. */
-function mdText(text: string): string {
-  return text
-    .replace(/\s*\n\s*/g, ' ')
-    .trim()
-    .replace(/[\\`*<>]/g, '\\$&')
-    .replace(/(^|[^A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (m) => m.replace('_', '\\_'))
-}
-
-/** The README's command reference: one section per command that is not hidden, sorted by id. */
-export function commandReference(manifest: Manifest): string {
-  const out = [
-    '## Command reference',
-    '',
-    `Generated from \`oclif.manifest.json\` by \`npm run build\`; \`man ${BIN}\` and \`man ${BIN}-COMMAND\` have the full text.`,
-  ]
-  for (const cmd of visibleCommands(manifest)) {
-    out.push('', `### ${BIN} ${displayId(cmd.id)}`, '')
-    if (cmd.summary) out.push(mdText(cmd.summary), '')
-    out.push('```', usageLine(cmd), '```')
-    const items = [
-      ...visibleArgs(cmd).map((a) => {
-        const text = [a.description ?? '', ...argNotes(a)].filter(Boolean).join(' ')
-        return `- \`${a.name.toUpperCase()}\`${text ? `: ${mdText(text)}` : ''}`
-      }),
-      ...visibleFlags(cmd).map((f) => {
-        const text = [f.description ?? f.summary ?? '', ...flagNotes(f)].filter(Boolean).join(' ')
-        return `- \`${flagWords(f)}\`${text ? `: ${mdText(fillTemplate(text, cmd))}` : ''}`
-      }),
-    ]
-    if (items.length) out.push('', ...items)
-  }
-  return out.join('\n') + '\n'
-}
-
-const START = '<!-- commands -->'
-const STOP = '<!-- commandsstop -->'
-
-/** The README with the text between its markers replaced (the markers appended at the end if missing). */
-export function withReference(readme: string, reference: string): string {
-  const section = `${START}\n\n${reference}\n${STOP}`
-  const start = readme.indexOf(START)
-  const stop = readme.indexOf(STOP, start)
-  if (start === -1 || stop === -1) return `${readme.replace(/\n*$/, '')}\n\n${section}\n`
-  return readme.slice(0, start) + section + readme.slice(stop + STOP.length)
 }

@@ -1,16 +1,14 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { packageRoot } from '../paths.js'
-import { BIN, ManifestSchema, commandReference, manPages, withReference } from './reference.js'
+import { BIN, ManifestSchema, manPages, repoRoot as packageRoot } from './man.js'
 
 /**
- * Writes man/*.1, package.json's "man" list and the README's command reference from
- * oclif.manifest.json (run by `npm run build`, after `oclif manifest`). With --check it writes
- * nothing, lists every file that is missing or out of date, and exits 1 if there is any.
+ * Writes man/*.1 and package.json's "man" list from oclif.manifest.json (run by `npm run build`,
+ * after `oclif manifest` and `oclif readme`). With --check it writes nothing, lists every file
+ * that is missing or out of date, and exits 1 if there is any.
  */
 
 const manDir = path.join(packageRoot, 'man')
-const readmeFile = path.join(packageRoot, 'README.md')
 const packageFile = path.join(packageRoot, 'package.json')
 
 function read(file: string): string | undefined {
@@ -36,8 +34,6 @@ function main(check: boolean): number {
     if (name.startsWith(BIN) && name.endsWith('.1') && !pages.has(name))
       wanted.set(path.join(manDir, name), undefined)
   }
-  const readme = read(readmeFile) ?? ''
-  wanted.set(readmeFile, withReference(readme, commandReference(manifest)))
   const man = [...pages.keys()].map((name) => `./man/${name}`)
   if (JSON.stringify(pkg.man) !== JSON.stringify(man)) {
     wanted.set(packageFile, JSON.stringify({ ...pkg, man }, null, 2) + '\n')
