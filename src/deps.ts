@@ -2,6 +2,7 @@ import type { UserConfig } from './config/schema.js'
 import { loadUserConfig } from './config/store.js'
 import { ContainerService } from './containers/service.js'
 import { Docker } from './docker/index.js'
+import { hostGitIdentity } from './host/git.js'
 import { attach, hostOpencodeVersion } from './opencode/host-client.js'
 import { NpmRegistry, type PackageRegistry } from './opencode/npm-registry.js'
 import { paths, type Paths } from './paths.js'
@@ -45,6 +46,7 @@ export interface Deps {
   readonly containers: ContainerService
   readonly npm: PackageRegistry
   readonly hostOpencode: HostOpencode
+  readonly hostGit: HostGit
   readonly io: Io
   readonly clock: Clock
   /** The host user's ids (files the agent writes in /workspace belong to them). */
@@ -58,6 +60,11 @@ export interface Deps {
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+}
+
+/** The host's git, asked for the identity the user commits with in a project. */
+export interface HostGit {
+  identity(workdir: string): Promise<{ name?: string; email?: string }>
 }
 
 /** A memoised thunk: built on first use, then the same value. */
@@ -80,7 +87,7 @@ export function defaultDeps(options: {
 }): Deps {
   const env = options.env ?? process.env
   const docker = once(() => new Docker())
-  const containers = once(() => new ContainerService(docker()))
+  const containers = once(() => new ContainerService(docker(), { clock: systemClock }))
   const npm = once(() => new NpmRegistry())
   const config = once(() => loadUserConfig(paths(env).configFile))
   const pathsOnce = once(() => paths(env))
@@ -99,6 +106,7 @@ export function defaultDeps(options: {
       return npm()
     },
     hostOpencode: { version: () => hostOpencodeVersion(env), attach },
+    hostGit: { identity: hostGitIdentity },
     io: { ...options.io, confirm },
     clock: systemClock,
     hostIds: { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 },

@@ -5,7 +5,7 @@ import { isNotFound } from '../docker/errors.js'
 import { CaigedError, ExitCode, usageError } from '../errors.js'
 import { isLoopbackPortFree } from '../host/ports.js'
 import { Label, MANAGED_FILTER } from '../labels.js'
-import { HealthTimeout, waitForHealthy, type Health } from '../opencode/health.js'
+import { HealthTimeout, waitForHealthy, type Health, type WaitOptions } from '../opencode/health.js'
 import { lastLine } from '../text.js'
 import { runSpec } from './docker-run-args.js'
 import { candidatePorts } from './ports.js'
@@ -52,6 +52,7 @@ export function portOf(container: ContainerInspect): number | undefined {
 export class ContainerService {
   private readonly portLooksFree: (port: number) => Promise<boolean>
   private readonly waitForServer: typeof waitForHealthy
+  private readonly clock: WaitOptions['clock']
 
   constructor(
     private readonly docker: Docker,
@@ -60,8 +61,10 @@ export class ContainerService {
       portLooksFree?: (port: number) => Promise<boolean>
       /** The authenticated health poll of a server. */
       waitForServer?: typeof waitForHealthy
+      clock?: WaitOptions['clock']
     } = {},
   ) {
+    this.clock = seams.clock
     this.portLooksFree = seams.portLooksFree ?? isLoopbackPortFree
     this.waitForServer = seams.waitForServer ?? waitForHealthy
   }
@@ -186,6 +189,7 @@ export class ContainerService {
     try {
       return await this.waitForServer(serverUrl(port), password, {
         timeoutMs,
+        clock: this.clock,
         giveUp: async () => {
           const now = await this.docker.containers.inspect(name)
           if (!now) return 'the container was removed by another command'

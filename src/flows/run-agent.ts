@@ -104,7 +104,14 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
   const [hostVersion, found, identity, spinHash] = await Promise.all([
     d.hostOpencode.version(),
     service.find(name),
-    gitIdentityFor(settings.gitIdentity.mode, settings.gitIdentity.explicit, workdir, spin.name, config),
+    gitIdentityFor(
+      settings.gitIdentity.mode,
+      settings.gitIdentity.explicit,
+      workdir,
+      spin.name,
+      config,
+      d.hostGit.identity,
+    ),
     spinContentHash(spin.dir),
   ])
   let existing = found

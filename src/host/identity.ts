@@ -21,11 +21,12 @@ export async function gitIdentityFor(
   workdir: string,
   spin: string,
   config: UserConfig,
+  hostIdentity: (workdir: string) => Promise<{ name?: string; email?: string }> = hostGitIdentity,
 ): Promise<{ git: ContainerSettings['git']; warning?: string }> {
   if (mode === 'none') return { git: { mode } }
   const agent = { mode: 'agent' as const, ...(config.git?.agent ?? defaultAgentIdentity(spin)) }
   if (mode === 'agent') return { git: agent }
-  const host = await hostGitIdentity(workdir)
+  const host = await hostIdentity(workdir)
   if (host.name && host.email) return { git: { mode, name: host.name, email: host.email } }
   if (explicit) {
     throw usageError(

@@ -49,6 +49,13 @@ export interface WaitOptions {
   intervalMs?: number
   /** Stop early (e.g. the container exited); return a reason to give up with. */
   giveUp?: () => Promise<string | undefined>
+  /** Time, injected so a test can run the poll without waiting (deps.ts Clock). */
+  clock?: { now(): number; sleep(ms: number): Promise<void> }
+}
+
+const realTime = {
+  now: () => Date.now(),
+  sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
 }
 
 export class HealthTimeout extends Error {
@@ -66,7 +73,8 @@ export async function waitForHealthy(
   password: string,
   options: WaitOptions = {},
 ): Promise<Health> {
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000)
+  const clock = options.clock ?? realTime
+  const deadline = clock.now() + (options.timeoutMs ?? 60_000)
   let last: Probe = { kind: 'unreachable', detail: 'not asked yet' }
   let attempt = 0
   for (;;) {
@@ -80,12 +88,12 @@ export async function waitForHealthy(
       const reason = await options.giveUp()
       if (reason) throw new HealthTimeout(last, reason)
     }
-    if (Date.now() >= deadline) {
+    if (clock.now() >= deadline) {
       throw new HealthTimeout(
         last,
         `no healthy answer within ${Math.round((options.timeoutMs ?? 60_000) / 1000)} s`,
       )
     }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100))
+    await clock.sleep(options.intervalMs ?? 100)
   }
 }

@@ -23,9 +23,10 @@ export interface SpawnOptions {
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }
 
 /**
- * A child process, captured or attached to the terminal. node:child_process rather than execa on
- * purpose: this runs on every command's hot path (each docker call), and importing execa costs
- * about 90 ms at startup on the machines caiged is measured on; see bench/.
+ * The one process spawner (docker, npm, git, the OpenCode client), captured or attached to the
+ * terminal. node:child_process rather than execa on purpose: this runs on every command's hot path,
+ * and importing execa costs more than the whole warm `run` may (measured and written down in the
+ * README's Architecture section).
  */
 export function runProcess(
   program: string,

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { ContainerService } from '../../src/containers/service.js'
 import type { Deps, HostOpencode, Io } from '../../src/deps.js'
+import type { DockerExecOptions } from '../../src/docker/cli.js'
 import { Docker, type DockerResult, type DockerRunner } from '../../src/docker/index.js'
 import type { ContainerInspect } from '../../src/docker/schemas.js'
 import type { waitForHealthy } from '../../src/opencode/health.js'
@@ -26,6 +27,8 @@ interface Stub {
  */
 export class FakeDocker implements DockerRunner {
   readonly calls: string[] = []
+  /** The environment each call gave docker (secret values and bake variables travel there). */
+  readonly envs: Record<string, string>[] = []
   private readonly stubs: Stub[] = []
 
   on(pattern: RegExp, reply: Reply, times = Infinity): this {
@@ -33,9 +36,10 @@ export class FakeDocker implements DockerRunner {
     return this
   }
 
-  async exec(args: readonly string[]): Promise<DockerResult> {
+  async exec(args: readonly string[], options: DockerExecOptions = {}): Promise<DockerResult> {
     const line = args.join(' ')
     this.calls.push(line)
+    this.envs.push(options.env ?? {})
     const stub = this.stubs.find((s) => s.used < s.times && s.pattern.test(line))
     if (!stub) throw new Error(`unexpected docker call: docker ${line}`)
     stub.used++
@@ -153,6 +157,7 @@ export function testDeps(
       ...o.npm,
     },
     hostOpencode: { version: async () => '1.18.33', attach: unexpected('attach'), ...o.hostOpencode },
+    hostGit: { identity: async () => ({ name: 'Ada Lovelace', email: 'ada@example.invalid' }) },
     io: recorded,
     clock: { now: () => Date.now(), sleep: async () => undefined },
     hostIds: { uid: 1000, gid: 1000 },

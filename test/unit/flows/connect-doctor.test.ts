@@ -1,0 +1,123 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { connectAgent } from '../../../src/flows/connect.js'
+import { runChecks } from '../../../src/flows/doctor.js'
+import { Label } from '../../../src/labels.js'
+import { derivePassword } from '../../../src/secrets/password.js'
+import { FakeDocker, inspectJson, testDeps } from '../../support/fakes.js'
+
+const roots: string[] = []
+afterEach(() => {
+  for (const r of roots.splice(0)) fs.rmSync(r, { recursive: true, force: true })
+})
+const SALT = 'b'.repeat(64)
+function withSalt(d: ReturnType<typeof testDeps>) {
+  roots.push(d.root)
+  fs.mkdirSync(path.dirname(d.paths.saltFile), { recursive: true, mode: 0o700 })
+  fs.writeFileSync(d.paths.saltFile, `${SALT}\n`, { mode: 0o600 })
+  return d
+}
+const labels = {
+  [Label.managed]: 'true',
+  [Label.spin]: 'dev',
+  [Label.port]: '4321',
+  [Label.opencodeVersion]: '1.18.33',
+}
+
+describe('connectAgent', () => {
+  it('attaches with the derived password in the client’s options (never an argv), on /workspace', async () => {
+    const attached: unknown[] = []
+    const docker = new FakeDocker().on(
+      /^container inspect -- c1$/,
+      inspectJson({ name: 'c1', running: true, labels }),
+    )
+    const d = withSalt(
+      testDeps({
+        docker,
+        hostOpencode: {
+          attach: async (url, options) => {
+            attached.push({ url, ...options })
+            return 0
+          },
+        },
+      }),
+    )
+    expect(await connectAgent({ name: 'c1' }, d)).toBe(0)
+    expect(attached).toEqual([
+      {
+        url: 'http://127.0.0.1:4321',
+        password: derivePassword('c1', SALT),
+        directory: '/workspace',
+        session: undefined,
+      },
+    ])
+    expect(docker.calls).toEqual(['container inspect -- c1'])
+  })
+
+  it('says a stopped container is not running, and how to start it', async () => {
+    const docker = new FakeDocker().on(
+      /^container inspect -- c1$/,
+      inspectJson({ name: 'c1', running: false, labels }),
+    )
+    await expect(connectAgent({ name: 'c1' }, withSalt(testDeps({ docker })))).rejects.toMatchObject({
+      sentence: 'The container c1 is not running.',
+      hint: 'Start it with: caiged containers start c1',
+    })
+  })
+
+  it('needs the host client before it looks at any container', async () => {
+    const docker = new FakeDocker()
+    const d = withSalt(testDeps({ docker, hostOpencode: { version: async () => undefined } }))
+    await expect(connectAgent({ name: 'c1' }, d)).rejects.toThrow(/OpenCode is not installed/)
+    expect(docker.calls).toEqual([])
+  })
+
+  it('never makes a salt: without one the password is unknown', async () => {
+    const docker = new FakeDocker().on(
+      /^container inspect -- c1$/,
+      inspectJson({ name: 'c1', running: true, labels }),
+    )
+    const d = testDeps({ docker })
+    roots.push(d.root)
+    await expect(connectAgent({ name: 'c1' }, d)).rejects.toThrow(
+      `The salt file ${d.paths.saltFile} is missing`,
+    )
+    expect(fs.existsSync(d.paths.saltFile)).toBe(false)
+  })
+})
+
+describe('runChecks', () => {
+  it('reports an unreachable engine as a failed check with its hint, and still checks the salt and config', async () => {
+    const docker = new FakeDocker().on(/^version /, {
+      exitCode: 1,
+      stderr:
+        'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+    })
+    const d = testDeps({ docker })
+    roots.push(d.root)
+    const checks = await runChecks(d)
+    expect(checks.map((c) => [c.name, c.status])).toEqual([
+      ['opencode', 'ok'],
+      ['docker', 'fail'],
+      ['salt', 'ok'],
+      ['config', 'ok'],
+    ])
+    expect(checks[1]?.detail).toMatch(/not reachable|Cannot connect/i)
+  })
+
+  it('warns about a salt others can read', async () => {
+    const d = withSalt(
+      testDeps({
+        docker: new FakeDocker().on(/^version /, {
+          exitCode: 1,
+          stderr: 'Cannot connect to the Docker daemon',
+        }),
+      }),
+    )
+    fs.chmodSync(d.paths.saltFile, 0o644)
+    const salt = (await runChecks(d)).find((c) => c.name === 'salt')
+    expect(salt?.status).toBe('warn')
+    expect(salt?.fix).toBe(`chmod 600 ${d.paths.saltFile}; chmod 700 ${path.dirname(d.paths.saltFile)}`)
+  })
+})
