@@ -17,6 +17,10 @@ export interface BakeInvocation {
   cacheTargets?: string[]
   /** Raw `--set` overrides, passed through unchanged. */
   sets?: string[]
+  /** Where bake writes each target's pushed digest and names. */
+  metadataFile?: string
+  /** OCI annotations per target, for its index and manifests (a push only). */
+  annotations?: Record<string, Record<string, string>>
   /** Folders outside the working directory the build reads (contexts) ... */
   readDirs?: string[]
   /** ... and reads and writes (local caches). */
@@ -42,6 +46,7 @@ export function bakeArgs(o: BakeInvocation): string[] {
   if (o.load) args.push('--load')
   if (o.push) args.push('--push')
   if (o.progress && !o.print) args.push('--progress', o.progress)
+  if (o.metadataFile && !o.print) args.push('--metadata-file', o.metadataFile)
   if (!o.print && bakeHasFsEntitlements(o.buildxVersion)) {
     for (const dir of unique(o.readDirs ?? [])) args.push('--allow', `fs.read=${dir}`)
     for (const dir of unique(o.readWriteDirs ?? [])) args.push('--allow', `fs=${dir}`)
@@ -53,6 +58,12 @@ export function bakeArgs(o: BakeInvocation): string[] {
       args.push('--set', `${target}.cache-from=${cacheForTarget(source, target)}`)
     for (const dest of o.cacheTo ?? [])
       args.push('--set', `${target}.cache-to=${cacheForTarget(dest, target)}`)
+  }
+  // On the index too, where registries and their UIs read them; a single-platform load has no
+  // index, so only a push carries them.
+  for (const [target, annotations] of o.push ? Object.entries(o.annotations ?? {}) : []) {
+    for (const [key, value] of Object.entries(annotations))
+      args.push('--set', `${target}.annotations=index,manifest:${key}=${value}`)
   }
   for (const set of o.sets ?? []) args.push('--set', set)
   args.push(...o.targets)

@@ -17,6 +17,7 @@ export default class Bake extends BaseCommand {
     '<%= config.bin %> <%= command.id %> dev base --builder my-k8s-builder',
   ]
   static override strict = false
+  static override enableJsonFlag = true
   static override args = {
     target: Args.string({ description: 'base and/or spin names (default: base and every spin).' }),
   }
@@ -48,9 +49,9 @@ export default class Bake extends BaseCommand {
     project: projectFlag,
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<unknown> {
     const { argv, flags } = await this.parse(Bake)
-    const { printed } = await bakeImages(
+    const { printed, images } = await bakeImages(
       {
         targets: argv as string[],
         print: flags.print,
@@ -68,6 +69,12 @@ export default class Bake extends BaseCommand {
       },
       this.deps,
     )
-    if (printed !== undefined) this.log(JSON.stringify(printed, null, 2))
+    if (printed !== undefined) {
+      if (!this.jsonEnabled()) this.log(JSON.stringify(printed, null, 2))
+      return printed
+    }
+    for (const image of images ?? [])
+      this.log(`Pushed ${image.ref}@${image.digest} (${image.platforms.join(', ')})`)
+    return images ? { images } : {}
   }
 }

@@ -14,6 +14,8 @@ import { OpencodePackageCache, hostHasAvx2 } from '../opencode/package-cache.js'
 import { listSpins, spinRoots } from '../spins/discovery.js'
 import { loadSpin, type Spin } from '../spins/load.js'
 import { taskList } from '../ui/tasks.js'
+import { z } from 'zod/v3'
+import { Label } from '../labels.js'
 
 export interface BuildOptions {
   spins: string[]
@@ -147,7 +149,28 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
  * `caiged bake`: the CI build, through the same plan and bake invoker as local builds, for the
  * published images' uid 1000, any platforms, a registry and caches. Returns bake's --print JSON.
  */
-export async function bakeImages(o: BakeOptions, d: Deps): Promise<{ printed?: unknown }> {
+export interface PublishedImage {
+  target: string
+  /** The first of its tags: <registry>/<prefix>-<name>:oc<OpenCode>-caiged<caiged>. */
+  ref: string
+  tags: string[]
+  /** The index (or manifest) digest the registry serves for ref. */
+  digest: string
+  platforms: string[]
+}
+
+/** What bake's --metadata-file says of each target it pushed. */
+const BakeMetadataSchema = z.record(
+  z.string(),
+  z
+    .object({ 'containerimage.digest': z.string().optional(), 'image.name': z.string().optional() })
+    .passthrough(),
+)
+
+export async function bakeImages(
+  o: BakeOptions,
+  d: Deps,
+): Promise<{ printed?: unknown; images?: PublishedImage[] }> {
   if (o.registry && !REGISTRY.test(o.registry)) {
     throw usageError(
       `"${o.registry}" is not a registry path.`,
@@ -186,6 +209,8 @@ export async function bakeImages(o: BakeOptions, d: Deps): Promise<{ printed?: u
       .filter((dir): dir is string => dir !== undefined)
       .map((dir) => path.resolve(dir))
     const cacheTargets = ['base', ...prepared.plan.spins.map((s) => spinTarget(s.name))]
+    const platforms = o.platforms.length ? o.platforms : archs.map((a) => `linux/${a}`)
+    const metadataFile = path.join(prepared.workDir, 'metadata.json')
     // Each target gets its own sub-folder (see cacheForTarget); they must exist to be granted.
     for (const dir of cacheDirs)
       for (const t of cacheTargets) await fs.mkdir(path.join(dir, t), { recursive: true })
@@ -207,9 +232,14 @@ export async function bakeImages(o: BakeOptions, d: Deps): Promise<{ printed?: u
         cacheTargets,
         sets: o.sets,
         readWriteDirs: cacheDirs,
+        metadataFile: o.push ? metadataFile : undefined,
+        annotations: Object.fromEntries(
+          cacheTargets.map((t) => [t, ociAnnotations(t, version, inputs.caigedVersion)]),
+        ),
       },
       onLine: o.print ? undefined : (line) => d.io.progress(line),
     })
+    if (o.push) return { images: await publishedImages(metadataFile, platforms) }
     if (!o.print) return {}
     const definition = parseDockerJson(BakePrintSchema, result.stdout, 'docker buildx bake --print')
     if (Object.keys(definition.target).length === 0)
@@ -218,4 +248,30 @@ export async function bakeImages(o: BakeOptions, d: Deps): Promise<{ printed?: u
   } finally {
     prepared.dispose()
   }
+}
+
+/** The OCI annotations of a published index and its manifests. Values hold no commas (bake's --set). */
+function ociAnnotations(
+  target: string,
+  opencodeVersion: string,
+  caigedVersion: string,
+): Record<string, string> {
+  return {
+    'org.opencontainers.image.title': `caiged ${target.replace(/^spin-/, '')}`,
+    'org.opencontainers.image.version': caigedVersion,
+    'org.opencontainers.image.vendor': 'caiged',
+    'org.opencontainers.image.licenses': 'MIT',
+    [Label.opencodeVersion]: opencodeVersion,
+  }
+}
+
+async function publishedImages(metadataFile: string, platforms: string[]): Promise<PublishedImage[]> {
+  const metadata = BakeMetadataSchema.parse(JSON.parse(await fs.readFile(metadataFile, 'utf8')))
+  return Object.entries(metadata)
+    .filter(([, m]) => m['containerimage.digest'] && m['image.name'])
+    .map(([target, m]) => {
+      const tags = (m['image.name'] as string).split(',')
+      return { target, ref: tags[0] as string, tags, digest: m['containerimage.digest'] as string, platforms }
+    })
+    .sort((a, b) => a.target.localeCompare(b.target))
 }

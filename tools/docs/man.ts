@@ -13,8 +13,19 @@ import { ENVIRONMENT, FILES } from '../../src/paths.js'
  * STATUS sections come from the code's own tables (src/paths.ts, src/errors.ts).
  */
 
-/** The repository (this file runs from dist-tools/tools/docs/, a build tool that is never shipped). */
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+/**
+ * The repository: the nearest folder above this file with a package.json (it runs from
+ * tools/docs/ in tests and from dist-tools/tools/docs/ in the build; it is never shipped).
+ */
+export const repoRoot: string = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  while (!fs.existsSync(path.join(dir, 'package.json')) || dir.endsWith('dist-tools')) {
+    const parent = path.dirname(dir)
+    if (parent === dir) throw new Error('no package.json above tools/docs')
+    dir = parent
+  }
+  return dir
+})()
 
 const FlagSchema = z.object({
   name: z.string(),
