@@ -21,9 +21,9 @@ stop_one() {
 }
 if [ "${1:-}" = stop ]; then stop_one open; stop_one auth; exit 0; fi
 
-if ! command -v docker-registry >/dev/null || ! command -v htpasswd >/dev/null; then
+if ! command -v docker-registry >/dev/null || ! command -v htpasswd >/dev/null || ! command -v curl >/dev/null; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry apache2-utils >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry apache2-utils curl >/dev/null
 fi
 mkdir -p "$DIR/open" "$DIR/auth"
 

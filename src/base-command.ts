@@ -16,8 +16,10 @@ export abstract class BaseCommand extends Command {
       caigedVersion: this.config.version,
       io: {
         log: (m) => this.log(m),
-        warn: (m) => this.warn(m),
-        progress: (line) => this.logToStderr(line),
+        // stderr is not data: under --json, warnings and progress still reach it (oclif's own
+        // warn and logToStderr are silent then).
+        warn: (m) => (this.jsonEnabled() ? process.stderr.write(`Warning: ${m}\n`) : this.warn(m)),
+        progress: (line) => process.stderr.write(`${line}\n`),
         json: this.jsonEnabled(),
       },
     })

@@ -20,7 +20,7 @@ export interface HostOpencode {
 export interface Io {
   log(message: string): void
   warn(message: string): void
-  /** Build output and other progress that must not mix with stdout's data. */
+  /** Build output, progress and notes: on stderr, so they never mix with stdout's data. */
   progress(line: string): void
   /** --json: stdout holds only the result, so live progress is silent. */
   json: boolean

@@ -17,6 +17,10 @@ export const Label = {
   opencodeVersion: 'io.caiged.opencode-version',
   /** The plan its image was built from: equal means the container runs an up-to-date image. */
   imageFingerprint: 'io.caiged.image-fingerprint',
+  /** registry, build or local: where the image it runs came from. */
+  imageSource: 'io.caiged.image-source',
+  /** The published digest of that image, when it came from a registry. */
+  imageDigest: 'io.caiged.image-digest',
 
   // What an image was built from (any difference makes it stale).
   role: 'io.caiged.role',

@@ -12,6 +12,8 @@ export const ENVIRONMENT = {
   OPENCODE_VERSION:
     'OpenCode version to build images with when --opencode-version is not given: exact, "latest" or a semver range (default: the host\u2019s opencode --version).',
   CAIGED_BASE_IMAGE: 'Base image when --base-image is not given (default: debian:bookworm-slim).',
+  CAIGED_IMAGE_REGISTRY:
+    'Where CI publishes caiged images (registry/namespace); run and build use them when they match. Config: images.registry.',
   CONTAINER_SHELL: 'The shell caiged containers shell starts when no command is given (default: /bin/bash).',
   XDG_CONFIG_HOME:
     'Where caiged keeps its config, salt and the user\u2019s spins, under caiged/ (default: ~/.config).',

@@ -1,6 +1,9 @@
 import { z } from 'zod/v3'
 import { SPIN_NAME_PATTERN } from '../spins/names.js'
 
+/** A registry host (with an optional port) and namespace path: where published images live. */
+export const REGISTRY_PATH = /^[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/
+
 /**
  * $XDG_CONFIG_HOME/caiged/config.json: defaults a user sets once. Strict: a field caiged does not
  * know is an error naming it, never silently ignored (a typo must not drop a safety setting).
@@ -23,6 +26,18 @@ export const UserConfigSchema = z.strictObject({
       sshKey: z.string().min(1).optional(),
     })
     .optional(),
+  images: z
+    .strictObject({
+      registry: z
+        .string()
+        .regex(
+          REGISTRY_PATH,
+          'must be a registry and namespace, e.g. ghcr.io/me or registry.example:5000/team',
+        )
+        .optional(),
+      pull: z.enum(['missing', 'always', 'never']).optional(),
+    })
+    .optional(),
   resources: z
     .strictObject({
       memory: z
@@ -35,6 +50,7 @@ export const UserConfigSchema = z.strictObject({
     .optional(),
 })
 export type UserConfig = z.infer<typeof UserConfigSchema>
+export type PullPolicy = NonNullable<NonNullable<UserConfig['images']>['pull']>
 
 /** The settable keys, as dot paths, for `caiged config set`. */
 export const CONFIG_KEYS = [
@@ -46,6 +62,8 @@ export const CONFIG_KEYS = [
   'git.agent.name',
   'git.agent.email',
   'git.sshKey',
+  'images.registry',
+  'images.pull',
   'resources.memory',
   'resources.cpus',
   'resources.pids',

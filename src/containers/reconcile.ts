@@ -16,14 +16,21 @@ export interface WantedContainer {
   workdir: string
   /** The settings labels of the container this run would make (request.ts configLabels). */
   configLabels: Record<string, string>
-  /** The fingerprint of the image this run would use (images/plan.ts imageFingerprint). */
-  imageFingerprint: string
+  /**
+   * The fingerprints of images this run would accept as current without looking: a local build's,
+   * and the published image's when a registry is configured (images/source.ts).
+   */
+  imageFingerprints: string[]
 }
 
-/** The local image, when the decision needed it: why it must be built ([] = current), and its id. */
+/** The image chosen (images/source.ts chooseImage), when the decision needed it. */
 export interface ImageState {
-  staleReasons: string[]
-  id: string | undefined
+  /** Why it is built first ([] = it exists and is current). */
+  build: string[]
+  /** Its local id (undefined until it is built). */
+  id?: string
+  /** What a container made from it carries. */
+  fingerprint: string
 }
 
 export interface ReconcileFlags {
@@ -33,6 +40,8 @@ export interface ReconcileFlags {
   yes: boolean
   /** --rebuild-images: build even a current image. */
   rebuild: boolean
+  /** --pull always: look at the image (and the registry) even when the container looks current. */
+  refresh?: boolean
 }
 
 export type Decision =
@@ -71,11 +80,12 @@ export function decide(
   }
   const drift = existing ? configDrift(want.configLabels, existing.labels) : []
   const noPort = existing !== undefined && portFromLabels(existing.labels) === undefined
-  const current = existing?.labels[Label.imageFingerprint] === want.imageFingerprint
+  const fingerprint = existing?.labels[Label.imageFingerprint]
+  const current = fingerprint !== undefined && want.imageFingerprints.includes(fingerprint)
   const settingsChange = drift.length > 0 || noPort
   const needsConfirmation = settingsChange && !flags.recreate && !flags.yes
 
-  if (existing && current && !settingsChange && !flags.rebuild) {
+  if (existing && current && !settingsChange && !flags.rebuild && !flags.refresh) {
     return {
       action: existing.running ? 'reuse' : 'start',
       why: '',
@@ -86,14 +96,19 @@ export function decide(
   }
   if (!image) return { action: 'inspect-image' }
 
-  const build = image.staleReasons.length > 0 ? image.staleReasons : flags.rebuild ? ['--rebuild-images'] : []
+  const build = image.build.length > 0 ? image.build : flags.rebuild ? ['--rebuild-images'] : []
   if (!existing) return { action: 'create', why: '', drift, needsConfirmation: false, build }
 
+  const sameImage = build.length === 0 && existing.imageId === image.id
+  if (sameImage && fingerprint === image.fingerprint && !settingsChange) {
+    // Looked at (--pull always) and found current after all.
+    return { action: existing.running ? 'reuse' : 'start', why: '', drift, needsConfirmation: false, build }
+  }
   const why = settingsChange
     ? noPort
       ? 'it records no port'
       : `new settings (${drift.join('; ')})`
-    : build.length > 0 || existing.imageId !== image.id
+    : !sameImage
       ? 'its image changed'
       : 'it was made by another caiged version'
   return { action: 'recreate', why, drift, needsConfirmation, build }

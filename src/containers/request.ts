@@ -40,6 +40,9 @@ export interface ContainerRequest extends ContainerSettings {
   hostPort: number
   /** What the image was built from (see images/plan.ts imageFingerprint): a warm run checks only this. */
   imageFingerprint: string
+  /** Where the image came from (images/source.ts), and its published digest. */
+  imageSource?: 'registry' | 'build' | 'local'
+  imageDigest?: string
 }
 
 /** The labels a container made from this request carries; configuration ones are compared on reuse. */
@@ -53,6 +56,8 @@ export function containerLabels(request: ContainerRequest): Record<string, strin
     [Label.legacyPort]: String(request.hostPort),
     [Label.opencodeVersion]: request.opencodeVersion,
     [Label.imageFingerprint]: request.imageFingerprint,
+    ...(request.imageSource ? { [Label.imageSource]: request.imageSource } : {}),
+    ...(request.imageDigest ? { [Label.imageDigest]: request.imageDigest } : {}),
     ...configLabels(request),
   }
 }

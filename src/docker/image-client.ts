@@ -1,4 +1,4 @@
-import type { DockerRunner } from './cli.js'
+import type { DockerResult, DockerRunner } from './cli.js'
 import { commandFailed } from './cli.js'
 import { isNotFound } from './errors.js'
 import { parseDockerJson } from './parse.js'
@@ -27,6 +27,11 @@ export class ImageClient {
     const text = await this.cli.run(['image', 'inspect', '--', ...refs])
     const images = parseDockerJson(z.array(ImageInspectSchema), text, 'docker image inspect')
     return [...new Map(images.map((image) => [image.Id, image])).values()]
+  }
+
+  /** `docker pull`, its progress lines to onLine; the result for the caller to explain. */
+  async pull(reference: string, onLine?: (line: string) => void): Promise<DockerResult> {
+    return this.cli.exec(['pull', '--', reference], { onLine })
   }
 
   /** The image, or undefined when there is none by that reference. */

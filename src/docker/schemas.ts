@@ -108,6 +108,11 @@ export const ImageInspectSchema = z.object({
     .array(z.string())
     .nullish()
     .transform((t) => t ?? []),
+  /** name@sha256:… for an image pulled from (or pushed to) a registry. */
+  RepoDigests: z
+    .array(z.string())
+    .nullish()
+    .transform((t) => t ?? []),
   Created: z.string().optional(),
   Size: z.number().optional(),
   Architecture: z.string().optional(),

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { BakePrintSchema, localCacheDir } from '../bake/bake-args.js'
 import { spinTarget } from '../bake/plan.js'
+import { REGISTRY_PATH } from '../config/schema.js'
 import { imagePrefix } from '../containers/naming.js'
 import type { Deps } from '../deps.js'
 import { parseDockerJson } from '../docker/parse.js'
@@ -142,7 +143,6 @@ export interface BakeOptions {
   project: string
 }
 
-const REGISTRY = /^[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
 
 /**
@@ -171,7 +171,7 @@ export async function bakeImages(
   o: BakeOptions,
   d: Deps,
 ): Promise<{ printed?: unknown; images?: PublishedImage[] }> {
-  if (o.registry && !REGISTRY.test(o.registry)) {
+  if (o.registry && !REGISTRY_PATH.test(o.registry)) {
     throw usageError(
       `"${o.registry}" is not a registry path.`,
       'For example ghcr.io/me or registry.example:5000/team.',

@@ -1,4 +1,6 @@
-import { expectedSpinLabels, localImage, staleReasons } from '../bake/plan.js'
+import { localImage } from '../bake/plan.js'
+import { REGISTRY_PATH, type PullPolicy, type UserConfig } from '../config/schema.js'
+import { chooseImage, publishedFingerprint, type ImageChoice, type ImageSource } from '../images/source.js'
 import { containerName, deriveProjectName, imagePrefix, slugify } from '../containers/naming.js'
 import { decide, type Decision, type ExistingContainer } from '../containers/reconcile.js'
 import { configLabels, volumeName, type ContainerSettings } from '../containers/request.js'
@@ -39,6 +41,15 @@ export interface RunOptions extends RunSettingFlags {
   connect: boolean
   opencodeVersion?: string
   baseImage?: string
+  /** Where CI publishes images (flag); else CAIGED_IMAGE_REGISTRY, else config images.registry. */
+  registry?: string
+  pull?: PullPolicy
+}
+
+export interface RunImage {
+  ref: string
+  digest: string | undefined
+  source: ImageSource
 }
 
 export interface RunResult {
@@ -50,7 +61,7 @@ export interface RunResult {
   port: number
   action: ReconcileAction
   opencodeVersion: string
-  image: string
+  image: RunImage
   /** For the attach and the banner; never part of --json output. */
   password: string
   hostVersion: string | undefined
@@ -77,6 +88,7 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
   const secrets = secretEnv(settings.secretEnvNames, d.env)
   const envFile = await checkEnvFile(o.secretEnvFile)
   const baseImage = baseImageFrom(o.baseImage, d.env)
+  const { registry, pull } = imageSettings(o, config, d.env)
   const prefix = imagePrefix(d.env)
   const project = o.project !== undefined ? slugify(o.project) : deriveProjectName(workdir)
   const name = containerName(settings.spin, project, prefix)
@@ -156,12 +168,18 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
     imagePrefix: prefix,
     ...d.hostIds,
   })
-  const fingerprint = spinFingerprint(inputs, { name: spin.name, hash: spinHash })
-  const request = { ...containerSettings, image, opencodeVersion: version, imageFingerprint: fingerprint }
-  const want = { workdir, configLabels: configLabels(containerSettings), imageFingerprint: fingerprint }
-  const flags = { recreate: o.recreate, yes: o.yes, rebuild: o.rebuildImages }
+  const spinId = { name: spin.name, hash: spinHash }
+  const fingerprints = [spinFingerprint(inputs, spinId)]
+  if (registry) fingerprints.push(publishedFingerprint(inputs, spinId, registry))
+  const want = { workdir, configLabels: configLabels(containerSettings), imageFingerprints: fingerprints }
+  const flags = { recreate: o.recreate, yes: o.yes, rebuild: o.rebuildImages, refresh: pull === 'always' }
   const creds = { password, values: secrets.values }
-  const result = (port: number, action: ReconcileAction, serverVersion: string): RunResult => ({
+  const result = (
+    port: number,
+    action: ReconcileAction,
+    serverVersion: string,
+    used: RunImage,
+  ): RunResult => ({
     name,
     spin: spin.name,
     project,
@@ -170,27 +188,28 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
     port,
     action,
     opencodeVersion: serverVersion,
-    image,
+    image: used,
     password,
     hostVersion,
   })
 
+  let choice: ImageChoice | undefined
   for (let round = 1; ; round++) {
     let decision: Decision = decide(asExisting(existing), want, undefined, flags)
     if (decision.action === 'inspect-image') {
-      const current = await d.docker.images.inspect(image)
-      decision = decide(
-        asExisting(existing),
-        want,
+      choice ??= await chooseImage(
         {
-          staleReasons: staleReasons(
-            expectedSpinLabels(inputs, { name: spin.name, hash: spinHash }),
-            current?.Config.Labels,
-          ),
-          id: current?.Id,
+          spin: spinId,
+          inputs,
+          localRef: image,
+          // --rebuild-images builds here, whatever is published.
+          registry: o.rebuildImages ? undefined : registry,
+          pull,
+          platform: `linux/${(await d.docker.system.version()).Server.Arch ?? 'amd64'}`,
         },
-        flags,
+        d,
       )
+      decision = decide(asExisting(existing), want, choice, flags)
     }
     if (decision.action === 'inspect-image')
       throw new Error('the reconcile decision asked for the image twice')
@@ -202,7 +221,20 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
       // current) and one health check.
       const port = portOf(existing) as number
       const health = await service.waitHealthy(name, port, password, 30_000)
-      return result(port, 'reused', health.version)
+      return result(port, 'reused', health.version, imageOf(existing))
+    }
+    const used: RunImage = choice
+      ? { ref: choice.ref, digest: choice.digest, source: choice.source }
+      : existing
+        ? imageOf(existing)
+        : { ref: image, digest: undefined, source: 'local' }
+    const request = {
+      ...containerSettings,
+      image: used.ref,
+      opencodeVersion: version,
+      imageFingerprint: choice?.fingerprint ?? (fingerprints[0] as string),
+      imageSource: used.source,
+      imageDigest: used.digest,
     }
     try {
       const { applyDecision } = await import('../containers/converge.js')
@@ -216,7 +248,7 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
         build: { spinName: spin.name, workdir, inputs },
         auth: authMtime === undefined ? undefined : { file: authFile, mtime: authMtime },
       })
-      return result(applied.port, applied.action, applied.serverVersion)
+      return result(applied.port, applied.action, applied.serverVersion, used)
     } catch (error) {
       // Another run made (or removed) the container meanwhile: look again and decide anew.
       const raced = error instanceof NameTakenError || error instanceof ContainerGoneError
@@ -224,6 +256,32 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
       existing = await service.find(name)
     }
   }
+}
+
+/** The image a container runs, as its labels recorded it. */
+function imageOf(c: ContainerInspect): RunImage {
+  const source = c.Config.Labels[Label.imageSource]
+  return {
+    ref: c.Config.Image,
+    digest: c.Config.Labels[Label.imageDigest],
+    source: source === 'registry' || source === 'build' ? source : 'local',
+  }
+}
+
+/** Where published images are (flag > CAIGED_IMAGE_REGISTRY > config) and when to pull them. */
+function imageSettings(
+  o: RunOptions,
+  config: UserConfig,
+  env: NodeJS.ProcessEnv,
+): { registry: string | undefined; pull: PullPolicy } {
+  const registry = o.registry ?? (env.CAIGED_IMAGE_REGISTRY?.trim() || undefined) ?? config.images?.registry
+  if (registry && !REGISTRY_PATH.test(registry)) {
+    throw usageError(
+      `"${registry}" is not a registry path.`,
+      'For example ghcr.io/me or registry.example:5000/team.',
+    )
+  }
+  return { registry, pull: o.pull ?? config.images?.pull ?? 'missing' }
 }
 
 function asExisting(c: ContainerInspect | undefined): ExistingContainer | undefined {

@@ -7,6 +7,7 @@ import { packageRoot } from '../paths.js'
 export const ASSET_FILES = [
   'docker/Dockerfile',
   'docker/Dockerfile.spin',
+  'docker/Dockerfile.uid',
   'docker/caiged-health',
   'docker/caiged-slim.dpkg.cfg',
   'bake/docker-bake.hcl',

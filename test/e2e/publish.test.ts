@@ -1,12 +1,23 @@
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
+import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { Label } from '../../src/labels.js'
-import { caiged } from '../support/cli.js'
+import { basicAuth } from '../../src/opencode/health.js'
+import { derivePassword } from '../../src/secrets/password.js'
+import { caiged, caigedBin, repoRoot } from '../support/cli.js'
 import { docker } from '../support/docker.js'
-import { e2eWorld } from '../support/e2e-env.js'
-import { describeEngine } from '../support/engine.js'
-import { deleteFromRegistry, multiarchBase, registryProblem, testRegistry } from '../support/registry.js'
+import { commandLinesDuring, e2eWorld, sharedCacheDir } from '../support/e2e-env.js'
+import {
+  authPasswordFile,
+  authRegistry,
+  deleteFromRegistry,
+  describeRegistry,
+  multiarchBase,
+  requireRegistry,
+  testRegistry,
+} from '../support/registry.js'
 
 /** The newest OpenCode both opencode-linux-x64 and opencode-linux-arm64 have on the npm registry here. */
 const BOTH_ARCHS_VERSION = '1.18.18'
@@ -19,17 +30,14 @@ interface Published {
   platforms: string[]
 }
 
-describeEngine('publishing: caiged bake --push to a real registry, two platforms', () => {
+describeRegistry('publishing: caiged bake --push to a real registry, two platforms', () => {
   let world: ReturnType<typeof e2eWorld>
   let images: Published[]
   let bakeSeconds = 0
   const registryPath = () => `${testRegistry}/${world.prefix}`
 
-  beforeAll(async (context) => {
-    if (registryProblem) {
-      if (process.env.CAIGED_E2E === '1') throw new Error(registryProblem)
-      context.skip(registryProblem)
-    }
+  beforeAll(async () => {
+    requireRegistry()
     world = e2eWorld('pub')
     const started = Date.now()
     const result = await caiged(
@@ -65,7 +73,9 @@ describeEngine('publishing: caiged bake --push to a real registry, two platforms
     const version = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string }).version
     for (const image of images) {
       const name = image.target.replace(/^spin-/, '')
-      expect(image.ref).toBe(`${registryPath()}/${world.prefix}-${name}:oc${BOTH_ARCHS_VERSION}-caiged${version}`)
+      expect(image.ref).toBe(
+        `${registryPath()}/${world.prefix}-${name}:oc${BOTH_ARCHS_VERSION}-caiged${version}`,
+      )
       expect(image.tags).toContain(`${registryPath()}/${world.prefix}-${name}:oc${BOTH_ARCHS_VERSION}`)
       expect(image.platforms).toEqual(['linux/amd64', 'linux/arm64'])
       expect(image.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
@@ -118,8 +128,184 @@ describeEngine('publishing: caiged bake --push to a real registry, two platforms
 
   it('runs the arm64 image’s OpenCode under QEMU', () => {
     const dev = images.find((i) => i.target === 'spin-dev') as Published
-    const out = docker(['run', '--rm', '--platform', 'linux/arm64', dev.ref, 'sh', '-c', 'uname -m; opencode --version'])
+    const out = docker([
+      'run',
+      '--rm',
+      '--platform',
+      'linux/arm64',
+      dev.ref,
+      'sh',
+      '-c',
+      'uname -m; opencode --version',
+    ])
     expect(out.split('\n')).toEqual(['aarch64', BOTH_ARCHS_VERSION])
     docker(['image', 'rm', '-f', dev.ref])
   }, 120_000)
+
+  interface RunJson {
+    name: string
+    url: string
+    action: string
+    image: { ref: string; digest?: string; source: string }
+  }
+  /** A teammate's machine: the same image prefix, no caiged image in its engine, the registry set. */
+  const teammate = (extraEnv: Record<string, string> = {}) => {
+    const env = {
+      ...world.env,
+      CAIGED_IMAGE_REGISTRY: registryPath(),
+      OPENCODE_VERSION: BOTH_ARCHS_VERSION,
+      ...extraEnv,
+    }
+    const run = (project: string, args: string[] = []) =>
+      caiged(['run', project, '--spin', 'dev', '--no-connect', '--json', ...args], { env })
+    return { env, run }
+  }
+  const saltOf = () =>
+    fs.readFileSync(path.join(world.env.XDG_CONFIG_HOME as string, 'caiged', 'salt'), 'utf8').trim()
+
+  it('run starts a healthy container from the published image: source registry, its digest recorded, no bake', async () => {
+    const dev = images.find((i) => i.target === 'spin-dev') as Published
+    expect(docker(['image', 'ls', '-q', `${world.prefix}`])).toBe('')
+    const { run } = teammate()
+    const started = Date.now()
+    const { result, commandLines } = await commandLinesDuring(() => run(world.project('team')))
+    console.log(`[caiged] cold run from the published image: ${((Date.now() - started) / 1000).toFixed(1)} s`)
+    expect(result.exitCode, result.stderr).toBe(0)
+    const json = JSON.parse(result.stdout) as RunJson
+    expect(json.action).toBe('created')
+    expect(json.image).toEqual({ ref: dev.ref, digest: dev.digest, source: 'registry' })
+    expect([...commandLines].filter((c) => /docker buildx (bake|build)/.test(c))).toEqual([])
+    expect(
+      docker(['inspect', '--format', '{{index .Config.Labels "io.caiged.image-digest"}}', json.name]),
+    ).toBe(dev.digest)
+    const health = await fetch(`${json.url}/global/health`, {
+      headers: { authorization: basicAuth(derivePassword(json.name, saltOf())) },
+    })
+    expect(health.status).toBe(200)
+    const again = await run(world.project('team'))
+    expect((JSON.parse(again.stdout) as RunJson).action).toBe('reused')
+    docker(['rm', '-f', json.name])
+  }, 300_000)
+
+  it('builds locally, saying why in one line, when the project edits the spin', async () => {
+    const project = world.project('edited')
+    const spinDir = path.join(project, '.caiged', 'spins', 'dev')
+    fs.mkdirSync(spinDir, { recursive: true })
+    fs.writeFileSync(path.join(spinDir, 'AGENTS.md'), '# A dev spin of this project\n')
+    const { run } = teammate({ CAIGED_BASE_IMAGE: world.env.CAIGED_BASE_IMAGE as string })
+    const result = await run(project)
+    expect(result.exitCode, result.stderr.slice(-2000)).toBe(0)
+    expect(result.stdout + result.stderr).toContain(
+      'Not using the published dev image: the dev spin here differs from the published one.',
+    )
+    const json = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as RunJson
+    expect(json.image).toMatchObject({ ref: `${world.prefix}:dev`, source: 'build' })
+    docker(['rm', '-f', json.name])
+  }, 600_000)
+
+  it('a private registry: without docker login one sentence says how; after it, run pulls from it', async () => {
+    const dev = images.find((i) => i.target === 'spin-dev') as Published
+    const dockerConfig = path.join(world.root, 'docker-config')
+    fs.mkdirSync(dockerConfig, { recursive: true })
+    const env = { DOCKER_CONFIG: dockerConfig }
+    const privateRef = dev.ref.replace(testRegistry, authRegistry)
+    const login = () =>
+      execFileSync('docker', ['login', authRegistry, '--username', 'caiged', '--password-stdin'], {
+        input: fs.readFileSync(authPasswordFile),
+        env: { ...process.env, ...env },
+        stdio: ['pipe', 'ignore', 'pipe'],
+      })
+    // The published image, copied into the private registry (this platform's part).
+    docker(['pull', '-q', '--platform', 'linux/amd64', dev.ref])
+    docker(['tag', dev.ref, privateRef])
+    login()
+    docker(['push', '-q', '--platform', 'linux/amd64', privateRef], { env })
+    docker(['image', 'rm', '-f', dev.ref, privateRef])
+    docker(['logout', authRegistry], { env })
+
+    const { run } = teammate({
+      ...env,
+      CAIGED_IMAGE_REGISTRY: registryPath().replace(testRegistry, authRegistry),
+    })
+    const refused = await run(world.project('private'))
+    expect(refused.exitCode).toBe(3)
+    const error = (JSON.parse(refused.stdout) as { error: { message: string; suggestions: string[] } }).error
+    expect(error.message).toMatch(
+      new RegExp(
+        `^The image registry ${authRegistry.replace(/\./g, '\\.')} refuses to serve \\S+ without a login`,
+      ),
+    )
+    expect(error.suggestions[0]).toContain(`docker login ${authRegistry}`)
+    expect(docker(['ps', '-aq', '--filter', `label=io.caiged.workdir=${world.project('private')}`])).toBe('')
+
+    login()
+    const pulled = await run(world.project('private'))
+    expect(pulled.exitCode, pulled.stderr).toBe(0)
+    const json = JSON.parse(pulled.stdout) as RunJson
+    expect(json.image).toMatchObject({ ref: privateRef, source: 'registry' })
+    docker(['rm', '-f', json.name])
+    docker(['image', 'rm', '-f', privateRef])
+  }, 300_000)
+
+  it('a host user whose uid is not 1000 gets a uid layer: files the agent writes are theirs', async () => {
+    if (process.getuid?.() !== 0) return expect(process.getuid?.()).not.toBe(0) // needs root to make the user
+    const user = 'caiged-e2e-uid'
+    const group = 'caiged-e2e-pubdocker'
+    execFileSync('groupadd', ['-f', group])
+    execFileSync('useradd', ['-m', '-u', '1234', '-G', group, user], { stdio: 'ignore' })
+    const socket = fs.statSync('/var/run/docker.sock')
+    try {
+      execFileSync('chgrp', [group, '/var/run/docker.sock'])
+      fs.chmodSync('/var/run/docker.sock', 0o660)
+      const home = path.join(world.root, 'uid-home')
+      const cache = path.join(world.root, 'uid-cache')
+      const project = path.join(world.root, 'uid-project')
+      for (const dir of [home, project]) fs.mkdirSync(dir, { recursive: true })
+      fs.cpSync(sharedCacheDir, cache, { recursive: true })
+      for (const dir of [home, cache, project]) execFileSync('chown', ['-R', '1234:1234', dir])
+      // The user may pass through the test's folder (mkdtemp made it 0700), not read it.
+      fs.chmodSync(world.root, 0o711)
+      const env = {
+        ...teammate().env,
+        HOME: home,
+        XDG_CONFIG_HOME: path.join(home, '.config'),
+        XDG_CACHE_HOME: cache,
+        NO_COLOR: '1',
+      }
+      const started = Date.now()
+      const out = execFileSync(
+        'runuser',
+        [
+          '-u',
+          user,
+          '--',
+          'env',
+          ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+          process.execPath,
+          caigedBin,
+          'run',
+          project,
+          '--spin',
+          'dev',
+          '--no-connect',
+          '--json',
+        ],
+        { encoding: 'utf8', cwd: repoRoot },
+      )
+      console.log(
+        `[caiged] cold run from the published image with a uid layer: ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      )
+      const json = JSON.parse(out) as RunJson
+      expect(json.image).toMatchObject({ ref: `${world.prefix}:dev-uid1234`, source: 'registry' })
+      expect(docker(['exec', json.name, 'id', '-u'])).toBe('1234')
+      docker(['exec', json.name, 'sh', '-c', 'echo mine > /workspace/by-agent.txt'])
+      expect(fs.statSync(path.join(project, 'by-agent.txt')).uid).toBe(1234)
+      docker(['rm', '-f', json.name])
+    } finally {
+      fs.chownSync('/var/run/docker.sock', 0, socket.gid)
+      fs.chmodSync('/var/run/docker.sock', socket.mode & 0o777)
+      execFileSync('userdel', ['-r', user], { stdio: 'ignore' })
+      execFileSync('groupdel', [group], { stdio: 'ignore' })
+    }
+  }, 300_000)
 })

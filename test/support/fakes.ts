@@ -95,6 +95,8 @@ export function labelsOf(createArgv: string): Record<string, string> {
 
 export interface RecordedIo extends Io {
   logs: string[]
+  /** What went to stderr as progress and notes. */
+  notes: string[]
   warnings: string[]
   questions: string[]
 }
@@ -102,12 +104,13 @@ export interface RecordedIo extends Io {
 export function recordingIo(answer: boolean | Error = true): RecordedIo {
   const io: RecordedIo = {
     logs: [],
+    notes: [],
     warnings: [],
     questions: [],
     json: true,
     log: (m) => io.logs.push(m),
     warn: (m) => io.warnings.push(m),
-    progress: () => undefined,
+    progress: (line) => io.notes.push(line),
     confirm: async (question) => {
       io.questions.push(question)
       if (answer instanceof Error) throw answer

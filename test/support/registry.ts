@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
-import { engineProblem } from './engine.js'
+import { describe } from 'vitest'
+import { e2eRequired, engineProblem } from './engine.js'
 
 /** The open test registry .ci/registry.sh starts, and the one behind htpasswd auth. */
 export const testRegistry = '127.0.0.1:5000'
@@ -13,7 +14,10 @@ export const authPasswordFile = '/var/lib/caiged-ci/registry/auth.pass'
 function probe(): string | undefined {
   if (engineProblem) return `no Docker engine (${engineProblem})`
   try {
-    execFileSync('curl', ['-sf', '-o', '/dev/null', `http://${testRegistry}/v2/`], { stdio: 'pipe', timeout: 5_000 })
+    execFileSync('curl', ['-sf', '-o', '/dev/null', `http://${testRegistry}/v2/`], {
+      stdio: 'pipe',
+      timeout: 5_000,
+    })
   } catch {
     return `no registry answers on ${testRegistry}: start it with bash .ci/registry.sh`
   }
@@ -23,11 +27,13 @@ function probe(): string | undefined {
       stdio: 'pipe',
       timeout: 30_000,
     })
-    if (!raw.includes('arm64') || !raw.includes('amd64')) return `${multiarchBase} is not an amd64 + arm64 index`
+    if (!raw.includes('arm64') || !raw.includes('amd64'))
+      return `${multiarchBase} is not an amd64 + arm64 index`
   } catch {
     return `${multiarchBase} is missing: make it with bash .ci/qemu.sh && bash .ci/base-multiarch.sh`
   }
-  if (!fs.existsSync('/proc/sys/fs/binfmt_misc/qemu-aarch64')) return 'no QEMU for arm64: run bash .ci/qemu.sh'
+  if (!fs.existsSync('/proc/sys/fs/binfmt_misc/qemu-aarch64'))
+    return 'no QEMU for arm64: run bash .ci/qemu.sh'
   return undefined
 }
 
@@ -40,4 +46,15 @@ export async function deleteFromRegistry(ref: string, digest: string): Promise<v
   const [host, ...rest] = ref.split('/')
   const repo = rest.join('/').replace(/:[^:/]+$/, '')
   await fetch(`http://${host}/v2/${repo}/manifests/${digest}`, { method: 'DELETE' }).catch(() => undefined)
+}
+
+/**
+ * `describe` for tests that need the registry side (.ci/registry.sh, qemu.sh, base-multiarch.sh):
+ * skipped with the reason above, or, with CAIGED_E2E=1, failing loudly when it is missing.
+ */
+export const describeRegistry = describe.skipIf(
+  engineProblem !== undefined || (registryProblem !== undefined && !e2eRequired),
+)
+export function requireRegistry(): void {
+  if (registryProblem) throw new Error(`CAIGED_E2E=1 but ${registryProblem}`)
 }

@@ -10,7 +10,7 @@ import { Label } from '../../src/labels.js'
 const WORKDIR = '/home/u/work/code/app'
 const FP = 'f'.repeat(32)
 const SETTINGS = { [Label.workdir]: WORKDIR, [Label.ssh]: 'none', [Label.gh]: 'ro' }
-const want = { workdir: WORKDIR, configLabels: SETTINGS, imageFingerprint: FP }
+const want = { workdir: WORKDIR, configLabels: SETTINGS, imageFingerprints: [FP] }
 
 type State = 'running' | 'stopped' | 'absent'
 type Img = 'current' | 'stale'
@@ -33,8 +33,8 @@ function existing(state: State, o: { settings?: Settings; fingerprint?: string; 
 }
 const image = (img: Img): ImageState =>
   img === 'current'
-    ? { staleReasons: [], id: 'sha256:current' }
-    : { staleReasons: ['spin content a → b'], id: 'sha256:old' }
+    ? { build: [], id: 'sha256:current', fingerprint: FP }
+    : { build: ['spin content a → b'], id: 'sha256:old', fingerprint: FP }
 /** A copy of labels without one key (the container was made before caiged recorded it). */
 const without = (labels: Record<string, string>, key: string) =>
   Object.fromEntries(Object.entries(labels).filter(([k]) => k !== key))

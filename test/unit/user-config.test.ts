@@ -50,7 +50,11 @@ describe('user config schema', () => {
                     ? 'a@b.c'
                     : key === 'resources.memory'
                       ? '1g'
-                      : 'dev'
+                      : key === 'images.pull'
+                        ? 'always'
+                        : key === 'images.registry'
+                          ? 'registry.example:5000/team'
+                          : 'dev'
       const config = setPath({}, key, sample)
       const extra = key.startsWith('git.agent.')
         ? setPath(

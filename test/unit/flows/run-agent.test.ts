@@ -15,6 +15,8 @@ afterEach(() => {
 })
 
 function world(docker = new FakeDocker(), io = recordingIo()) {
+  // The engine's platform: asked on the slow path only (published images are per platform).
+  docker.on(/^version --format/, VERSION)
   const d = testDeps({ docker, io })
   roots.push(d.root)
   const workdir = path.join(d.root, 'work', 'code', 'app')
@@ -36,6 +38,12 @@ const NAME = 'caiged-dev-code-app'
 const INSPECT = /^container inspect -- caiged-dev-code-app$/
 const IMAGE = /^image inspect -- caiged:dev$/
 const LIST = /^ps --no-trunc --format json --all --filter label=io\.caiged\.managed=true$/
+const VERSION = {
+  stdout: JSON.stringify({
+    Client: { Version: '28', ApiVersion: '1.51' },
+    Server: { Version: '28', ApiVersion: '1.51', Arch: 'amd64' },
+  }),
+}
 
 /** The labels a current caiged:dev image carries for this world (what a build would give it). */
 async function currentImage(d: ReturnType<typeof testDeps>) {
@@ -55,7 +63,7 @@ async function currentImage(d: ReturnType<typeof testDeps>) {
 
 /** Runs once in w's HOME against an empty engine and returns the labels its `docker create` set. */
 async function createdLabels(w0: ReturnType<typeof world>): Promise<Record<string, string>> {
-  const w = { ...w0, docker: new FakeDocker() }
+  const w = { ...w0, docker: new FakeDocker().on(/^version --format/, VERSION) }
   w.d = { ...testDeps({ docker: w.docker, root: w0.d.root }) }
   w.docker
     .on(INSPECT, notFound(), 1)
