@@ -37,3 +37,20 @@ export const opencodeVersionFlag = Flags.string({
 export const baseImageFlag = Flags.string({
   description: 'Base image (glibc, Debian-like). Env: CAIGED_BASE_IMAGE. Default: debian:bookworm-slim.',
 })
+
+/** Where CI publishes images: run and build pull from there when an image matches. */
+export const registryFlag = Flags.string({
+  description:
+    'Registry/namespace CI publishes caiged images to (e.g. ghcr.io/me). Env: CAIGED_IMAGE_REGISTRY. Config: images.registry.',
+})
+
+export const pullFlag = Flags.option({
+  options: ['missing', 'always', 'never'] as const,
+  description:
+    'When to pull a published image: missing (no current local image; the default), always (check the registry every time) or never.',
+})()
+
+/** The BuildKit builder (docker buildx ls); BUILDX_BUILDER works too, as for buildx itself. */
+export const builderFlag = Flags.string({
+  description: 'The buildx builder to build with (docker buildx ls).',
+})

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../base-command.js'
-import { baseImageFlag, opencodeVersionFlag, platformFlag, projectFlag } from '../flags.js'
+import { baseImageFlag, builderFlag, opencodeVersionFlag, platformFlag, projectFlag } from '../flags.js'
 import { bakeImages } from '../flows/images.js'
 
 export default class Bake extends BaseCommand {
@@ -38,7 +38,7 @@ export default class Bake extends BaseCommand {
       multiple: true,
       multipleNonGreedy: true,
     }),
-    builder: Flags.string({ description: 'The buildx builder to use (docker buildx ls).' }),
+    builder: builderFlag,
     set: Flags.string({
       description: 'A raw bake override, TARGET.KEY=VALUE (repeatable).',
       multiple: true,

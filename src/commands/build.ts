@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../base-command.js'
-import { baseImageFlag, opencodeVersionFlag, projectFlag } from '../flags.js'
+import { baseImageFlag, builderFlag, opencodeVersionFlag, projectFlag } from '../flags.js'
 import { buildImages, type BuildResult } from '../flows/images.js'
 
 export default class Build extends BaseCommand {
@@ -30,6 +30,7 @@ export default class Build extends BaseCommand {
     'opencode-version': opencodeVersionFlag,
     'base-image': baseImageFlag,
     project: projectFlag,
+    builder: builderFlag,
   }
 
   async run(): Promise<BuildResult> {
@@ -42,6 +43,7 @@ export default class Build extends BaseCommand {
         opencodeVersion: flags['opencode-version'],
         baseImage: flags['base-image'],
         project: flags.project,
+        builder: flags.builder,
       },
       this.deps,
     )

@@ -3,7 +3,7 @@ import { BaseCommand } from '../base-command.js'
 import { renderBanner } from '../containers/banner.js'
 import type { ReconcileAction } from '../containers/service.js'
 import { usageError } from '../errors.js'
-import { baseImageFlag, opencodeVersionFlag } from '../flags.js'
+import { baseImageFlag, builderFlag, opencodeVersionFlag, pullFlag, registryFlag } from '../flags.js'
 import { attachTui } from '../flows/connect.js'
 import { runAgent, type RunResult } from '../flows/run-agent.js'
 
@@ -91,6 +91,9 @@ export default class Run extends BaseCommand {
     }),
     'opencode-version': opencodeVersionFlag,
     'base-image': baseImageFlag,
+    registry: registryFlag,
+    pull: pullFlag,
+    builder: builderFlag,
   }
 
   async run(): Promise<Omit<RunResult, 'password' | 'hostVersion'> | undefined> {
@@ -117,6 +120,9 @@ export default class Run extends BaseCommand {
         connect: !flags['no-connect'],
         opencodeVersion: flags['opencode-version'],
         baseImage: flags['base-image'],
+        registry: flags.registry,
+        pull: flags.pull,
+        builder: flags.builder,
       },
       this.deps,
     )

@@ -30,7 +30,7 @@ export async function applyDecision(o: {
   existing: ContainerInspect | undefined
   request: Omit<ContainerRequest, 'hostPort'>
   secrets: Secrets
-  build: { spinName: string; workdir: string; inputs: ImageInputs }
+  build: { spinName: string; workdir: string; inputs: ImageInputs; builder?: string }
   auth: { file: string; mtime: number } | undefined
 }): Promise<{ port: number; action: ReconcileAction; serverVersion: string }> {
   const { deps, service, decision, request, existing } = o
@@ -52,9 +52,14 @@ export async function applyDecision(o: {
               new OpencodePackageCache(deps.paths.cacheDir, deps.npm, await hostHasAvx2()),
             )
             prepared = await builder.prepare([spin], o.build.inputs)
-            await builder.build(prepared, [spin.name], (line) => {
-              task.output = line
-            })
+            await builder.build(
+              prepared,
+              [spin.name],
+              (line) => {
+                task.output = line
+              },
+              o.build.builder,
+            )
             task.title = `Built ${request.image} (OpenCode ${request.opencodeVersion})`
           },
         },

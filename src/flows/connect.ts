@@ -4,6 +4,7 @@ import { portOf } from '../containers/service.js'
 import type { Deps } from '../deps.js'
 import { CaigedError } from '../errors.js'
 import { checkClientServerVersions } from '../opencode/compat.js'
+import { checkClientSupported } from '../opencode/dialect.js'
 import { missingClientError } from '../opencode/host-client.js'
 import { latestSession } from '../opencode/server-api.js'
 import { sessionPassword } from '../secrets/session.js'
@@ -32,7 +33,7 @@ export async function attachTui(o: AttachOptions, d: Pick<Deps, 'io' | 'hostOpen
 
 /** `caiged connect NAME`: a running container's server, checked with its password, then the TUI. */
 export async function connectAgent(o: { name: string }, d: Deps): Promise<number> {
-  const hostVersion = await d.hostOpencode.version()
+  const hostVersion = checkClientSupported(await d.hostOpencode.version())
   if (!hostVersion) throw missingClientError()
   const service = d.containers
   const container = await service.get(o.name)

@@ -5,6 +5,7 @@ import type { Deps } from '../deps.js'
 import type { Docker } from '../docker/index.js'
 import { fail, ok, usesContainerdStore, versionCheck, warn, type Check } from '../doctor/checks.js'
 import { CaigedError } from '../errors.js'
+import { dialectFor, unsupportedClientError } from '../opencode/dialect.js'
 import { Label, MANAGED_FILTER } from '../labels.js'
 import { readSalt } from '../secrets/salt.js'
 import { resumeCommand } from './containers.js'
@@ -14,14 +15,17 @@ export async function runChecks(d: Deps): Promise<Check[]> {
   const checks: Check[] = []
   const docker = d.docker
   const host = await d.hostOpencode.version()
+  const unsupported = host !== undefined && !dialectFor(host) ? unsupportedClientError(host) : undefined
   checks.push(
-    host
-      ? ok('opencode', `host client ${host}`)
-      : warn(
-          'opencode',
-          'no `opencode` on PATH: run and connect cannot attach',
-          'npm i -g opencode-ai (or see https://opencode.ai), or use run --no-connect',
-        ),
+    unsupported
+      ? fail('opencode', unsupported.sentence, unsupported.hint ?? '')
+      : host
+        ? ok('opencode', `host client ${host}`)
+        : warn(
+            'opencode',
+            'no `opencode` on PATH: run and connect cannot attach',
+            'npm i -g opencode-ai (or see https://opencode.ai), or use run --no-connect',
+          ),
   )
 
   const engineUp = await checkEngine(docker, checks)
@@ -104,8 +108,10 @@ async function checkImagesAndContainers(
   for (const c of containers) {
     const spin = c.labelMap[Label.spin] ?? '?'
     const fix = `${resumeCommand(c.labelMap)} (recreates it, sessions kept)`
-    // docker shows an image id instead of the tag once the tag moved to a newer build.
-    if (c.Image !== `${prefix}:${spin}`) {
+    // docker shows an image id instead of the tag once the tag moved to a newer build; a
+    // container from a published image runs that image's own reference.
+    const published = c.labelMap[Label.imageSource] === 'registry' && !/^[0-9a-f]{12,}$/.test(c.Image)
+    if (!published && c.Image !== `${prefix}:${spin}`) {
       checks.push(warn('container', `${c.Names} runs an older image (${c.Image.slice(0, 19)})`, fix))
     } else {
       checks.push(versionCheck('container', c.Names, c.labelMap[Label.opencodeVersion], host, fix))

@@ -25,6 +25,7 @@ export interface BuildOptions {
   opencodeVersion?: string
   baseImage?: string
   project: string
+  builder?: string
 }
 
 export interface BuildResult {
@@ -109,6 +110,7 @@ export async function buildImages(o: BuildOptions, d: Deps): Promise<BuildResult
               (line) => {
                 task.output = line
               },
+              o.builder,
             )
             task.title = `Built ${stale.map((s) => s.image).join(', ')}`
           },

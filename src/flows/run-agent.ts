@@ -23,6 +23,7 @@ import { checkSshKey, gitIdentityFor, sshAgentSocket } from '../host/identity.js
 import { baseImageFrom } from '../images/options.js'
 import { imageInputs, opencodeVersionFor, spinFingerprint } from '../images/plan.js'
 import { Label } from '../labels.js'
+import { checkClientSupported } from '../opencode/dialect.js'
 import { missingClientError } from '../opencode/host-client.js'
 import { sessionPassword } from '../secrets/session.js'
 import { spinContentHash } from '../spins/content-hash.js'
@@ -44,6 +45,8 @@ export interface RunOptions extends RunSettingFlags {
   /** Where CI publishes images (flag); else CAIGED_IMAGE_REGISTRY, else config images.registry. */
   registry?: string
   pull?: PullPolicy
+  /** The buildx builder a local build goes to. */
+  builder?: string
 }
 
 export interface RunImage {
@@ -127,8 +130,9 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
     spinContentHash(spin.dir),
   ])
   let existing = found
-  // A missing client is said before any build, when a connect will follow.
+  // A missing or unsupported client is said before any build, when a connect will follow.
   if (o.connect && !hostVersion) throw missingClientError()
+  if (o.connect) checkClientSupported(hostVersion)
   const password = await sessionPassword(name, d.paths.saltFile, { mayCreateSalt: existing === undefined })
   if (identity.warning) d.io.warn(identity.warning)
 
@@ -245,7 +249,7 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
         existing,
         request,
         secrets: creds,
-        build: { spinName: spin.name, workdir, inputs },
+        build: { spinName: spin.name, workdir, inputs, builder: o.builder },
         auth: authMtime === undefined ? undefined : { file: authFile, mtime: authMtime },
       })
       return result(applied.port, applied.action, applied.serverVersion, used)

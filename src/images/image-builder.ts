@@ -75,7 +75,12 @@ export class ImageBuilder {
   }
 
   /** Builds the base and the given spins for the engine's own platform and loads them into it. */
-  async build(prepared: PreparedPlan, spinNames: string[], onLine?: (line: string) => void): Promise<void> {
+  async build(
+    prepared: PreparedPlan,
+    spinNames: string[],
+    onLine?: (line: string) => void,
+    builder?: string,
+  ): Promise<void> {
     const { plan } = prepared
     const arch = (await this.docker.system.version()).Server.Arch ?? 'amd64'
     const spins = plan.spins.filter((s) => spinNames.includes(s.name))
@@ -85,7 +90,7 @@ export class ImageBuilder {
       includeBase: true,
       pkgDir: await this.packages.ensure(plan.opencodeVersion, [arch]),
       platforms: [`linux/${arch}`],
-      invocation: { load: true, progress: 'plain' },
+      invocation: { load: true, progress: 'plain', builder },
       onLine,
     })
     const after = await this.status({ ...plan, spins })

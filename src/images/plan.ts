@@ -1,5 +1,6 @@
 import { expectedSpinLabels, imageFingerprint, type ImageInputs } from '../bake/plan.js'
 import type { Deps } from '../deps.js'
+import { checkClientSupported } from '../opencode/dialect.js'
 import { resolveOpencodeVersion, type VersionSource } from '../opencode/version.js'
 import { agentIds, assetsHash } from './assets.js'
 
@@ -23,7 +24,8 @@ export function opencodeVersionFor(
       : envValue
         ? { value: envValue, source: 'OPENCODE_VERSION' }
         : undefined,
-    hostVersion: async () => (await o.host()) ?? (await o.keep?.()),
+    // The host client's version is the default only when caiged can run it.
+    hostVersion: async () => checkClientSupported(await o.host()) ?? (await o.keep?.()),
     resolveFromRegistry: (spec) => d.npm.resolveVersion('opencode-ai', spec),
   })
 }

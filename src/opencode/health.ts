@@ -1,3 +1,4 @@
+import { OPENCODE_V1 } from './dialect.js'
 import { z } from 'zod/v3'
 import { httpGet, type HttpResponse } from './http.js'
 
@@ -22,7 +23,7 @@ export async function probeHealth(baseUrl: string, password: string, requestTime
   let response: HttpResponse
   try {
     response = await httpGet(
-      new URL('/global/health', baseUrl),
+      new URL(OPENCODE_V1.healthPath, baseUrl),
       { authorization: basicAuth(password) },
       requestTimeoutMs,
     )

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { CaigedError, ExitCode } from '../errors.js'
 import { cacheDir } from '../paths.js'
 import { runProcess } from '../process/spawn.js'
+import { OPENCODE_V1 } from './dialect.js'
 import { parseHostVersion } from './version.js'
 
 const MISSING_HINT =
@@ -71,8 +72,7 @@ export async function attach(
   url: string,
   options: { password: string; directory: string; session?: string },
 ): Promise<number> {
-  const args = ['attach', url, '--dir', options.directory]
-  if (options.session) args.push('--session', options.session)
+  const args = OPENCODE_V1.attachArgs(url, options.directory, options.session)
   // The TUI handles Ctrl+C itself; caiged must not die of it while the client runs.
   const ignore = () => undefined
   process.on('SIGINT', ignore)

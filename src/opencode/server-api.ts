@@ -1,3 +1,4 @@
+import { OPENCODE_V1 } from './dialect.js'
 import { z } from 'zod/v3'
 import { basicAuth } from './health.js'
 import { httpGet } from './http.js'
@@ -19,7 +20,7 @@ export async function latestSession(
 ): Promise<string | undefined> {
   try {
     const response = await httpGet(
-      new URL(`/session?directory=${encodeURIComponent(directory)}`, baseUrl),
+      new URL(OPENCODE_V1.sessionsPath(directory), baseUrl),
       { authorization: basicAuth(password) },
       5_000,
     )

@@ -121,3 +121,33 @@ describe('runChecks', () => {
     expect(salt?.fix).toBe(`chmod 600 ${d.paths.saltFile}; chmod 700 ${path.dirname(d.paths.saltFile)}`)
   })
 })
+
+describe('OpenCode 2 on the host', () => {
+  const v2 = { version: async () => '2.0.3' }
+  it('connect says in one sentence what caiged supports, before looking at any container', async () => {
+    const docker = new FakeDocker()
+    const d = withSalt(testDeps({ docker, hostOpencode: v2 }))
+    await expect(connectAgent({ name: 'c1' }, d)).rejects.toMatchObject({
+      sentence:
+        'The OpenCode on this machine is 2.0.3, but caiged runs and attaches to OpenCode 1.x servers only.',
+      hint: expect.stringContaining('npm i -g opencode-ai@1'),
+    })
+    expect(docker.calls).toEqual([])
+  })
+
+  it('doctor fails the opencode check with the same sentence', async () => {
+    const d = testDeps({
+      docker: new FakeDocker().on(/^version /, {
+        exitCode: 1,
+        stderr: 'Cannot connect to the Docker daemon',
+      }),
+      hostOpencode: v2,
+    })
+    roots.push(d.root)
+    const check = (await runChecks(d)).find((c) => c.name === 'opencode')
+    expect(check).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('OpenCode 1.x servers only'),
+    })
+  })
+})

@@ -218,3 +218,29 @@ describe('runAgent', () => {
     expect(w.docker.calls).toEqual([`container inspect -- ${NAME}`])
   })
 })
+
+describe('runAgent with OpenCode 2 on the host', () => {
+  it('says what caiged supports before anything is built, attaching or not', async () => {
+    for (const connect of [true, false]) {
+      const w = world()
+      const d = { ...w.d, hostOpencode: { ...w.d.hostOpencode, version: async () => '2.0.3' } }
+      w.docker.on(INSPECT, notFound())
+      await expect(runAgent({ ...w.options, connect }, d)).rejects.toThrow(
+        'The OpenCode on this machine is 2.0.3, but caiged runs and attaches to OpenCode 1.x servers only.',
+      )
+      expect(w.docker.calls.some((c) => c.startsWith('buildx') || c.startsWith('create'))).toBe(false)
+    }
+  })
+
+  it('runs a 1.x agent without the TUI when the version is given', async () => {
+    const w = world()
+    const d = { ...w.d, hostOpencode: { ...w.d.hostOpencode, version: async () => '2.0.3' } }
+    w.docker
+      .on(INSPECT, notFound(), 1)
+      .on(IMAGE, await currentImage(w.d))
+      .on(LIST, { stdout: '' })
+      .on(/^create /, { stdout: 'new-id' }, 1)
+      .on(/^start -- new-id$/, {}, 1)
+    expect((await runAgent({ ...w.options, opencodeVersion: '1.18.33' }, d)).action).toBe('created')
+  })
+})
