@@ -141,8 +141,61 @@ try {
   const calls = fs.readFileSync(log, 'utf8').trim().split('\n').length
   record('warm run: docker processes (count, target ≤ 2)', calls, 2, 1, 'procs')
 
+  // 4. cold run from a published image vs cold run with a local build of the same spin (needs the
+  // test registry of .ci/registry.sh; the local build starts without build cache only on CI's own
+  // engine, where pruning it takes nothing from anyone).
+  const registry = `127.0.0.1:5000/${prefix}`
+  const haveRegistry = spawnSync('curl', ['-sf', '-o', '/dev/null', 'http://127.0.0.1:5000/v2/']).status === 0
+  if (haveRegistry) {
+    caiged(
+      'bake',
+      '--push',
+      '--registry',
+      registry,
+      '--platform',
+      'linux/amd64',
+      '--opencode-version',
+      version,
+      'base',
+      'dev',
+    )
+    const pubRef = `${registry}/${prefix}-dev:oc${version}-caiged${JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version}`
+    const ciEngine = fs.existsSync('/run/docker-ci.pid')
+    const coldProject = project('published')
+    const coldName = `${prefix}-dev-projects-published`
+    const published = []
+    const built = []
+    const reset = () => {
+      spawnSync('docker', ['rm', '-f', coldName], { stdio: 'ignore' })
+      spawnSync('docker', ['image', 'rm', '-f', pubRef, `${prefix}:dev`], { stdio: 'ignore' })
+    }
+    for (let i = 0; i < 2; i++) {
+      reset()
+      let start = process.hrtime.bigint()
+      sh(process.execPath, [bin, 'run', coldProject, '--spin', 'dev', '--no-connect', '--registry', registry])
+      published.push(ms(start))
+      reset()
+      if (ciEngine) sh('docker', ['buildx', 'prune', '-af'])
+      start = process.hrtime.bigint()
+      caiged('run', coldProject, '--spin', 'dev', '--no-connect')
+      built.push(ms(start))
+    }
+    reset()
+    record(
+      'cold run from a published image vs with a local build',
+      median(published),
+      median(built),
+      0.3,
+      'ms',
+      ciEngine ? 'local build without build cache' : 'local build with a warm build cache',
+    )
+  } else
+    console.error(
+      '  (no registry on 127.0.0.1:5000: the published-image benchmark is skipped; bash .ci/registry.sh)',
+    )
+
   if (all) {
-    // 4. cold start: container absent, image built, until authenticated healthy vs bare docker run + same poll
+    // 5. cold start: container absent, image built, until authenticated healthy vs bare docker run + same poll
     const poll = `const pw=process.env.PW, url=process.argv[1]; const auth='Basic '+Buffer.from('opencode:'+pw).toString('base64');
       for (;;) { const c=new AbortController(); const t=setTimeout(()=>c.abort(),500);
         try { const r=await fetch(url+'/global/health',{headers:{authorization:auth},signal:c.signal}); if(r.status===200) break } catch {} finally { clearTimeout(t) }
@@ -180,7 +233,7 @@ try {
     }
     record('cold run until healthy vs docker run + poll', median(cold), median(bare), 1.2)
 
-    // 5. spin-only rebuild after an AGENTS.md edit vs a cold build --all
+    // 6. spin-only rebuild after an AGENTS.md edit vs a cold build --all
     const userDev = path.join(env.XDG_CONFIG_HOME, 'caiged', 'spins', 'dev')
     fs.cpSync(path.join(root, 'spins', 'dev'), userDev, { recursive: true })
     const spinOnly = []
@@ -212,7 +265,7 @@ try {
     for (const s of ['base', 'dev', 'qa', 'security'])
       spawnSync('docker', ['image', 'rm', '-f', `${coldPrefix}:${s}`])
 
-    // 6. image size vs the OpenCode binary alone
+    // 7. image size vs the OpenCode binary alone
     const imageBytes = Number(
       sh('docker', [
         'run',
@@ -237,7 +290,7 @@ try {
       `binary ${mb(binaryBytes).toFixed(0)} MB, base ${baseImage}`,
     )
 
-    // 7. idle memory of a running container (reported, no target)
+    // 8. idle memory of a running container (reported, no target)
     await new Promise((r) => setTimeout(r, 10_000))
     const mem = sh('docker', ['stats', '--no-stream', '--format', '{{.MemUsage}}', first.name])
     results.push({

@@ -21,6 +21,8 @@ export interface BakeInvocation {
   metadataFile?: string
   /** OCI annotations per target, for its index and manifests (a push only). */
   annotations?: Record<string, Record<string, string>>
+  /** Where they go: a single-platform image has no index, and BuildKit refuses index ones then. */
+  annotationLevels?: 'index,manifest' | 'manifest'
   /** Folders outside the working directory the build reads (contexts) ... */
   readDirs?: string[]
   /** ... and reads and writes (local caches). */
@@ -63,7 +65,7 @@ export function bakeArgs(o: BakeInvocation): string[] {
   // index, so only a push carries them.
   for (const [target, annotations] of o.push ? Object.entries(o.annotations ?? {}) : []) {
     for (const [key, value] of Object.entries(annotations))
-      args.push('--set', `${target}.annotations=index,manifest:${key}=${value}`)
+      args.push('--set', `${target}.annotations=${o.annotationLevels ?? 'manifest'}:${key}=${value}`)
   }
   for (const set of o.sets ?? []) args.push('--set', set)
   args.push(...o.targets)

@@ -234,14 +234,15 @@ export async function bakeImages(
         cacheTargets,
         sets: o.sets,
         readWriteDirs: cacheDirs,
-        metadataFile: o.push ? metadataFile : undefined,
+        metadataFile: o.push && !o.print ? metadataFile : undefined,
+        annotationLevels: platforms.length > 1 ? 'index,manifest' : 'manifest',
         annotations: Object.fromEntries(
           cacheTargets.map((t) => [t, ociAnnotations(t, version, inputs.caigedVersion)]),
         ),
       },
       onLine: o.print ? undefined : (line) => d.io.progress(line),
     })
-    if (o.push) return { images: await publishedImages(metadataFile, platforms) }
+    if (o.push && !o.print) return { images: await publishedImages(metadataFile, platforms) }
     if (!o.print) return {}
     const definition = parseDockerJson(BakePrintSchema, result.stdout, 'docker buildx bake --print')
     if (Object.keys(definition.target).length === 0)

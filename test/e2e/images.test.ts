@@ -150,7 +150,7 @@ describeEngine('caiged build / bake against the real engine', () => {
       fs.cpSync(path.join(repoRoot, 'spins', 'dev'), userDev, { recursive: true })
       // Same content as the built-in dev spin: the content hash says it is up to date.
       const same = await caiged(['build', 'dev', '--json'], { env })
-      expect((JSON.parse(same.stdout) as BuildJson).images[0]?.action).toBe('up to date')
+      expect((JSON.parse(same.stdout) as BuildJson).images[0]?.action, same.stdout).toBe('up to date')
 
       const before = imageLabels(`${prefix}:dev`)['io.caiged.spin-hash']
       fs.appendFileSync(path.join(userDev, 'AGENTS.md'), `\nEdited by the e2e test ${run}.\n`)

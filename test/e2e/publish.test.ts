@@ -308,4 +308,48 @@ describeRegistry('publishing: caiged bake --push to a real registry, two platfor
       execFileSync('groupdel', [group], { stdio: 'ignore' })
     }
   }, 300_000)
+
+  it('round-trips a registry cache: with the build cache pruned, a bake takes its steps from the registry', async (context) => {
+    // Pruning empties the engine's whole build cache: only on the engine CI started itself.
+    if (!fs.existsSync('/run/docker-ci.pid')) {
+      context.skip(
+        'dockerd was not started by .ci/docker-engine.sh here, so its build cache is not ours to prune',
+      )
+    }
+    const cache = `${testRegistry}/${world.prefix}-cache`
+    const bake = (cacheFlag: string[]) =>
+      caiged(
+        [
+          'bake',
+          '--push',
+          '--json',
+          '--platform',
+          'linux/amd64',
+          '--registry',
+          `${registryPath()}/cached`,
+          '--opencode-version',
+          BOTH_ARCHS_VERSION,
+          '--base-image',
+          multiarchBase,
+          ...cacheFlag,
+          'dev',
+        ],
+        { env: world.env },
+      )
+    const first = await bake(['--cache-to', `type=registry,ref=${cache},mode=max`])
+    expect(first.exitCode, first.stderr.slice(-2000)).toBe(0)
+    docker(['buildx', 'prune', '-af'])
+    const again = await bake(['--cache-from', `type=registry,ref=${cache}`])
+    expect(again.exitCode, again.stderr.slice(-2000)).toBe(0)
+    const cached = again.stderr.split('\n').filter((line) => /^#\d+ CACHED$/.test(line)).length
+    const runs = again.stderr.split('\n').filter((line) => /^#\d+ \[[^\]]+\] RUN /.test(line)).length
+    console.log(
+      `[caiged] after a prune, ${cached} build steps came from the registry cache (${runs} RUN steps)`,
+    )
+    expect(again.stderr).toMatch(/importing cache manifest from .*-cache/)
+    expect(cached).toBeGreaterThanOrEqual(3)
+    for (const image of (JSON.parse(again.stdout) as { images: Published[] }).images) {
+      await deleteFromRegistry(image.ref, image.digest)
+    }
+  }, 600_000)
 })
