@@ -53,16 +53,20 @@ variable "SOURCE_URL" {
 }
 
 # Local images are <prefix>:<name>, as the original named them; published ones carry the OpenCode
-# and caiged versions in their tags.
-function "image_tags" {
-  params = [name]
+# and caiged versions in their tags. image_tags_for serves caiged's version matrices.
+function "image_tags_for" {
+  params = [name, version]
   result = REGISTRY == "" ? ["${IMAGE_PREFIX}:${name}"] : concat(
     [
-      "${REGISTRY}/${IMAGE_PREFIX}-${name}:oc${OPENCODE_VERSION}-caiged${CAIGED_VERSION}",
-      "${REGISTRY}/${IMAGE_PREFIX}-${name}:oc${OPENCODE_VERSION}",
+      "${REGISTRY}/${IMAGE_PREFIX}-${name}:oc${version}-caiged${CAIGED_VERSION}",
+      "${REGISTRY}/${IMAGE_PREFIX}-${name}:oc${version}",
     ],
     TAG == "" ? [] : ["${REGISTRY}/${IMAGE_PREFIX}-${name}:${TAG}"]
   )
+}
+function "image_tags" {
+  params = [name]
+  result = image_tags_for(name, OPENCODE_VERSION)
 }
 
 target "_common" {

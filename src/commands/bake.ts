@@ -63,7 +63,10 @@ export default class Bake extends BaseCommand {
         cacheTo: flags['cache-to'] ?? [],
         builder: flags.builder,
         sets: flags.set ?? [],
-        opencodeVersion: flags['opencode-version'],
+        opencodeVersions: (flags['opencode-version'] ?? '')
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean),
         baseImage: flags['base-image'],
         project: flags.project,
       },

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { BakePrintSchema, localCacheDir } from '../bake/bake-args.js'
-import { spinTarget } from '../bake/plan.js'
+import { spinTarget, versionTarget } from '../bake/plan.js'
 import { REGISTRY_PATH } from '../config/schema.js'
 import { imagePrefix } from '../containers/naming.js'
 import type { Deps } from '../deps.js'
@@ -140,7 +140,8 @@ export interface BakeOptions {
   cacheTo: string[]
   builder?: string
   sets: string[]
-  opencodeVersion?: string
+  /** One version, or several for a matrix: every spin published for each. */
+  opencodeVersions: string[]
   baseImage?: string
   project: string
 }
@@ -186,10 +187,14 @@ export async function bakeImages(
   const named = o.targets.filter((t) => t !== 'base').map((t) => t.replace(/^spin-/, ''))
   const spins = await loadSpins(named, o.targets.length === 0, o.project, d)
   const packages = await packageCache(d)
-  const { version } = await opencodeVersionFor(d, {
-    flag: o.opencodeVersion,
-    host: () => d.hostOpencode.version(),
-  })
+  const requested = o.opencodeVersions.length ? o.opencodeVersions : [undefined]
+  const versions: string[] = []
+  for (const flag of requested) {
+    const { version: v } = await opencodeVersionFor(d, { flag, host: () => d.hostOpencode.version() })
+    if (!versions.includes(v)) versions.push(v)
+  }
+  const version = versions[0] as string
+  const matrix = versions.length > 1
   const builder = new ImageBuilder(d.docker, packages)
   const inputs = await imageInputs(d, {
     opencodeVersion: version,
@@ -205,12 +210,21 @@ export async function bakeImages(
       o.platforms.length ? o.platforms : [`linux/${(await d.docker.system.version()).Server.Arch ?? 'amd64'}`]
     ).map((p) => p.split('/')[1] as string)
     // --print builds nothing, so it downloads nothing either.
-    const pkgDir = o.print ? packages.dirFor(version) : await packages.ensure(version, archs)
+    const cells = []
+    for (const v of versions)
+      cells.push({ version: v, pkgDir: o.print ? packages.dirFor(v) : await packages.ensure(v, archs) })
+    const pkgDir = (cells[0] as { pkgDir: string }).pkgDir
     const cacheDirs = [...o.cacheFrom, ...o.cacheTo]
       .map(localCacheDir)
       .filter((dir): dir is string => dir !== undefined)
       .map((dir) => path.resolve(dir))
-    const cacheTargets = ['base', ...prepared.plan.spins.map((s) => spinTarget(s.name))]
+    const plainTargets = ['base', ...prepared.plan.spins.map((s) => spinTarget(s.name))]
+    // Every target bake really builds: one per version in a matrix, each with its own cache.
+    const cacheTargets = matrix
+      ? versions.flatMap((v) => plainTargets.map((t) => versionTarget(t, v)))
+      : plainTargets
+    const versionOf = (target: string) =>
+      versions.find((v) => target === versionTarget(target.replace(/-oc[^-]+$/, ''), v)) ?? version
     const platforms = o.platforms.length ? o.platforms : archs.map((a) => `linux/${a}`)
     const metadataFile = path.join(prepared.workDir, 'metadata.json')
     // Each target gets its own sub-folder (see cacheForTarget); they must exist to be granted.
@@ -223,6 +237,7 @@ export async function bakeImages(
       pkgDir,
       platforms: o.platforms,
       variables: { REGISTRY: o.registry ?? '', TAG: o.tag ?? '' },
+      versions: cells,
       invocation: {
         builder: o.builder,
         print: o.print,
@@ -237,7 +252,10 @@ export async function bakeImages(
         metadataFile: o.push && !o.print ? metadataFile : undefined,
         annotationLevels: platforms.length > 1 ? 'index,manifest' : 'manifest',
         annotations: Object.fromEntries(
-          cacheTargets.map((t) => [t, ociAnnotations(t, version, inputs.caigedVersion)]),
+          cacheTargets.map((t) => [
+            t,
+            ociAnnotations(t.replace(/-oc[^-]+$/, ''), versionOf(t), inputs.caigedVersion),
+          ]),
         ),
       },
       onLine: o.print ? undefined : (line) => d.io.progress(line),

@@ -72,6 +72,8 @@ export interface RunResult {
 
 /** A lost create race or a container removed meanwhile: look again, at most this often. */
 const MAX_ROUNDS = 4
+/** How long a name another process reserved may take to become a container: 100 polls of 100 ms. */
+const NAME_WAIT_POLLS = 100
 
 /**
  * `caiged run`: make sure the project's container runs an up-to-date image with the settings asked
@@ -258,6 +260,12 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
       const raced = error instanceof NameTakenError || error instanceof ContainerGoneError
       if (!raced || round >= MAX_ROUNDS) throw error
       existing = await service.find(name)
+      // docker reserves a name before the container it is creating can be inspected (the first
+      // one from an image takes a while to prepare): wait for the other process's container.
+      for (let i = 0; !existing && error instanceof NameTakenError && i < NAME_WAIT_POLLS; i++) {
+        await d.clock.sleep(100)
+        existing = await service.find(name)
+      }
     }
   }
 }

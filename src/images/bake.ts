@@ -1,9 +1,17 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { bakeArgs, type BakeInvocation } from '../bake/bake-args.js'
-import { bakeVariables, renderSpinsHcl, spinTarget, type ImagePlan, type SpinBuild } from '../bake/plan.js'
+import {
+  BASES_BLOCK,
+  bakeVariables,
+  renderSpinsHcl,
+  spinTarget,
+  type ImagePlan,
+  type SpinBuild,
+  type VersionCell,
+} from '../bake/plan.js'
 import type { Docker, DockerResult } from '../docker/index.js'
-import { CaigedError } from '../errors.js'
+import { CaigedError, ExitCode } from '../errors.js'
 import { packageRoot } from '../paths.js'
 
 /** A plan with its spins staged in a temporary folder, removed by dispose(). */
@@ -24,6 +32,8 @@ export interface BakeRequest {
   platforms: string[]
   /** Bake variables besides the plan's (REGISTRY, TAG). */
   variables?: Record<string, string>
+  /** Several OpenCode versions: every target becomes a matrix over them (see renderSpinsHcl). */
+  versions?: VersionCell[]
   invocation: Omit<BakeInvocation, 'files' | 'targets' | 'buildxVersion' | 'readDirs'>
   onLine?: (line: string) => void
 }
@@ -35,13 +45,17 @@ export interface BakeRequest {
  */
 export async function runBake(docker: Docker, r: BakeRequest): Promise<DockerResult> {
   const hclFile = path.join(r.prepared.workDir, 'spins.hcl')
-  await fs.writeFile(hclFile, renderSpinsHcl(r.spins))
+  await fs.writeFile(hclFile, renderSpinsHcl(r.spins, r.versions))
+  const matrix = (r.versions?.length ?? 0) > 1
   const args = bakeArgs({
     ...r.invocation,
     files: [path.join('bake', 'docker-bake.hcl'), hclFile],
-    targets: [...(r.includeBase ? ['base'] : []), ...r.spins.map((s) => spinTarget(s.name))],
+    targets: [
+      ...(r.includeBase ? [matrix ? BASES_BLOCK : 'base'] : []),
+      ...r.spins.map((s) => spinTarget(s.name)),
+    ],
     buildxVersion: await docker.buildx.version(),
-    readDirs: [r.prepared.workDir, r.pkgDir],
+    readDirs: [r.prepared.workDir, r.pkgDir, ...(r.versions ?? []).map((v) => v.pkgDir)],
   })
   const tail: string[] = []
   const result = await docker.buildx.bake(args, {
@@ -54,9 +68,36 @@ export async function runBake(docker: Docker, r: BakeRequest): Promise<DockerRes
     },
   })
   if (result.exitCode !== 0) {
+    const unseenBase = baseImageUnseen(r.prepared.plan.baseImage, [...tail, result.stderr].join('\n'))
+    if (unseenBase) throw unseenBase
     throw new CaigedError(`The image build failed (docker buildx bake exited ${result.exitCode}).`, {
       hint: `Its last lines:\n${(tail.length ? tail : result.stderr.split('\n')).slice(-25).join('\n')}`,
     })
   }
   return result
+}
+
+/**
+ * A base image that lives only in another engine's image store (docker load'ed or built there) is
+ * invisible to this builder, and the registry it would come from has no such image: said plainly.
+ */
+function baseImageUnseen(baseImage: string, output: string): CaigedError | undefined {
+  const name = baseImage.replace(/^docker\.io\/(library\/)?/, '')
+  const unresolved = output
+    .split('\n')
+    .some(
+      (line) =>
+        /failed to resolve source metadata for|pull access denied|not found/.test(line) &&
+        line.includes(name),
+    )
+  if (!unresolved) return undefined
+  return new CaigedError(
+    `The base image ${baseImage} is not in the image store of the engine this build runs on, and cannot be pulled from a registry.`,
+    {
+      exitCode: ExitCode.NotFound,
+      hint:
+        `Load it into that engine (docker save ${baseImage} | docker --context OTHER load), push it to a registry ` +
+        'the builder can reach and pass --base-image REGISTRY/IMAGE, or build where it is (DOCKER_CONTEXT, --builder).',
+    },
+  )
 }

@@ -57,8 +57,8 @@ describeEngine('concurrency: racing commands on one container, on the real engin
     const project = world.project('twins')
     for (let round = 0; round < ROUNDS; round++) {
       const [a, b] = await Promise.all([run(project), run(project)])
-      expect(a.exitCode, `round ${round}: ${a.stderr}`).toBe(0)
-      expect(b.exitCode, `round ${round}: ${b.stderr}`).toBe(0)
+      expect(a.exitCode, `round ${round}: ${a.stderr} ${a.stdout}`).toBe(0)
+      expect(b.exitCode, `round ${round}: ${b.stderr} ${b.stdout}`).toBe(0)
       const ra = JSON.parse(a.stdout) as RunJson
       const rb = JSON.parse(b.stdout) as RunJson
       expect(rb.name).toBe(ra.name)

@@ -352,4 +352,50 @@ describeRegistry('publishing: caiged bake --push to a real registry, two platfor
       await deleteFromRegistry(image.ref, image.digest)
     }
   }, 600_000)
+
+  it('publishes a version matrix in one bake: every spin and the base once per OpenCode version', async () => {
+    const versions = [BOTH_ARCHS_VERSION, world.clientVersion]
+    const result = await caiged(
+      [
+        'bake',
+        '--push',
+        '--json',
+        '--platform',
+        'linux/amd64',
+        '--registry',
+        `${registryPath()}/matrix`,
+        '--opencode-version',
+        versions.join(','),
+        '--base-image',
+        multiarchBase,
+        'base',
+        'dev',
+      ],
+      { env: world.env },
+    )
+    expect(result.exitCode, result.stderr.slice(-2000)).toBe(0)
+    const published = (JSON.parse(result.stdout) as { images: Published[] }).images
+    const id = (v: string) => v.replaceAll('.', '_')
+    expect(published.map((i) => i.target).sort()).toEqual(
+      versions.flatMap((v) => [`base-oc${id(v)}`, `spin-dev-oc${id(v)}`]).sort(),
+    )
+    // One bake run: each version's base setup step ran (or was cached) exactly once.
+    const baseSteps = new Set(
+      [...result.stderr.matchAll(/#(\d+) \[base-oc\S+ base \d\/\d\] RUN set -eu;\s+need=""/g)].map(
+        (m) => m[1],
+      ),
+    )
+    expect(baseSteps.size).toBe(versions.length)
+    for (const v of versions) {
+      const dev = published.find((i) => i.target === `spin-dev-oc${id(v)}`) as Published
+      expect(dev.ref).toContain(`-dev:oc${v}-caiged`)
+      const config = JSON.parse(
+        docker(['buildx', 'imagetools', 'inspect', dev.ref, '--format', '{{json .Image}}']),
+      ) as {
+        config: { Labels: Record<string, string> }
+      }
+      expect(config.config.Labels[Label.opencodeVersion]).toBe(v)
+    }
+    for (const image of published) await deleteFromRegistry(image.ref, image.digest)
+  }, 600_000)
 })

@@ -266,3 +266,40 @@ describe('bake/docker-bake.hcl', () => {
     expect(IMAGE_LABELS.filter((k) => !generated.has(k) && !keys.includes(k))).toEqual([])
   })
 })
+
+describe('renderSpinsHcl with several OpenCode versions', () => {
+  const spin: SpinBuild = {
+    name: 'dev',
+    contextDir: '/s/dev',
+    packages: [],
+    hash: 'a'.repeat(64),
+    description: 'Dev.',
+  }
+  const hcl = renderSpinsHcl(
+    [spin],
+    [
+      { version: '1.18.18', pkgDir: '/pkg/1.18.18' },
+      { version: '1.18.33', pkgDir: '/pkg/1.18.33' },
+    ],
+  )
+  it('makes the base and every spin a matrix over the versions, each spin on its own version of the base', () => {
+    const cells =
+      'matrix   = { item = [{ id = "1_18_18", version = "1.18.18", pkg = "/pkg/1.18.18" }, { id = "1_18_33", version = "1.18.33", pkg = "/pkg/1.18.33" }] }'
+    expect(hcl).toContain(
+      `target "bases" {\n  name     = "base-oc\${item.id}"\n  ${cells}\n  inherits = ["base"]`,
+    )
+    expect(hcl).toContain(
+      `target "spin-dev" {\n  name     = "spin-dev-oc\${item.id}"\n  ${cells}\n  inherits = ["_spin"]`,
+    )
+    expect(hcl).toContain('    base = "target:base-oc${item.id}"')
+    expect(hcl).toContain('    OPENCODE_VERSION = item.version')
+    expect(hcl).toContain('  tags   = image_tags_for("dev", item.version)')
+    expect(hcl).toContain('{ "io.caiged.opencode-version" = item.version })')
+  })
+
+  it('stays the plain form for one version', () => {
+    const one = renderSpinsHcl([spin], [{ version: '1.18.18', pkgDir: '/pkg/1.18.18' }])
+    expect(one).toBe(renderSpinsHcl([spin]))
+    expect(one).not.toContain('matrix')
+  })
+})

@@ -21,7 +21,7 @@ const bake = (o: Partial<BakeOptions>): BakeOptions => ({
   cacheFrom: [],
   cacheTo: [],
   sets: [],
-  opencodeVersion: '1.18.33',
+  opencodeVersions: ['1.18.33'],
   project: packageRoot,
   ...o,
 })

@@ -148,6 +148,29 @@ describe('runAgent', () => {
     expect(w.docker.calls.filter((c) => c.startsWith('rm '))).toEqual([])
   })
 
+  it('waits for a container whose name another process reserved but has not finished creating', async () => {
+    const w = world()
+    const labels = await createdLabels(w)
+    w.docker
+      .on(INSPECT, notFound(), 1)
+      .on(IMAGE, await currentImage(w.d))
+      .on(LIST, { stdout: '' })
+      .on(
+        /^create /,
+        {
+          exitCode: 125,
+          stderr: `Conflict. The container name "/${NAME}" is already in use by container "w1".`,
+        },
+        1,
+      )
+      // Not inspectable yet, twice; then the winner's container is there.
+      .on(INSPECT, notFound(), 2)
+      .on(INSPECT, inspectJson({ id: 'winner', name: NAME, running: true, labels }), 1)
+    expect((await runAgent(w.options, w.d)).action).toBe('reused')
+    expect(w.docker.unused()).toEqual([])
+    expect(w.docker.calls.filter((c) => /^(rm|create) /.test(c))).toHaveLength(1)
+  })
+
   it('removes only its own container, by id, when the port it chose was taken at start', async () => {
     const w = world()
     w.docker
