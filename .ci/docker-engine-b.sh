@@ -31,7 +31,8 @@ if is_dockerd "$(cat "$PIDFILE" 2>/dev/null || true)" && DOCKER_HOST=unix://$SOC
   log "already running (pid $(cat "$PIDFILE"))"
   exit 0
 fi
-root=$(ls -d /opt/docker28 /opt/docker26 2>/dev/null | head -1)
+root=""
+for candidate in /opt/docker28 /opt/docker26; do [ -x "$candidate/usr/sbin/dockerd" ] && { root=$candidate; break; }; done
 [ -n "$root" ] || { log "no unpacked engine under /opt: run .ci/docker-engine.sh first"; exit 1; }
 
 if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
