@@ -1,6 +1,13 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../base-command.js'
-import { baseImageFlag, builderFlag, opencodeVersionFlag, projectFlag } from '../flags.js'
+import {
+  baseImageFlag,
+  builderFlag,
+  opencodeVersionFlag,
+  projectFlag,
+  pullFlag,
+  registryFlag,
+} from '../flags.js'
 import { buildImages, type BuildResult } from '../flows/images.js'
 
 export default class Build extends BaseCommand {
@@ -31,6 +38,8 @@ export default class Build extends BaseCommand {
     'base-image': baseImageFlag,
     project: projectFlag,
     builder: builderFlag,
+    registry: registryFlag,
+    pull: pullFlag,
   }
 
   async run(): Promise<BuildResult> {
@@ -44,6 +53,8 @@ export default class Build extends BaseCommand {
         baseImage: flags['base-image'],
         project: flags.project,
         builder: flags.builder,
+        registry: flags.registry,
+        pull: flags.pull,
       },
       this.deps,
     )

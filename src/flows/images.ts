@@ -11,6 +11,8 @@ import { runBake } from '../images/bake.js'
 import { ImageBuilder, type ImageStatus, type PreparedPlan } from '../images/image-builder.js'
 import { baseImageFrom } from '../images/options.js'
 import { imageInputs, opencodeVersionFor } from '../images/plan.js'
+import { chooseImage, publishedImageSettings } from '../images/source.js'
+import type { PullPolicy } from '../config/schema.js'
 import { OpencodePackageCache, hostHasAvx2 } from '../opencode/package-cache.js'
 import { listSpins, spinRoots } from '../spins/discovery.js'
 import { loadSpin, type Spin } from '../spins/load.js'
@@ -26,11 +28,13 @@ export interface BuildOptions {
   baseImage?: string
   project: string
   builder?: string
+  registry?: string
+  pull?: PullPolicy
 }
 
 export interface BuildResult {
   opencodeVersion: string
-  images: (ImageStatus & { action: 'built' | 'up to date' })[]
+  images: (ImageStatus & { action: 'built' | 'up to date' | 'pulled'; ref: string })[]
 }
 
 /** Every spin named (or all), each checked before anything is built: one bad spin builds nothing. */
@@ -61,9 +65,11 @@ export async function buildImages(o: BuildOptions, d: Deps): Promise<BuildResult
   const prefix = imagePrefix(d.env)
   const baseImage = baseImageFrom(o.baseImage, d.env)
   const spins = await loadSpins(o.spins, o.all, o.project, d)
+  const { registry, pull } = publishedImageSettings(o, await d.config(), d.env)
   const builder = new ImageBuilder(d.docker, await packageCache(d))
   let prepared: PreparedPlan | undefined
   let statuses: ImageStatus[] = []
+  const pulled = new Map<string, string>()
   let version = ''
   try {
     await taskList<object>(
@@ -91,10 +97,29 @@ export async function buildImages(o: BuildOptions, d: Deps): Promise<BuildResult
             prepared = await builder.prepare(spins, inputs)
             statuses = await builder.status(prepared.plan)
             if (o.rebuild) for (const s of statuses) if (s.reasons.length === 0) s.reasons.push('--rebuild')
+            // A stale image the registry has, exactly as this build would make it, is pulled instead.
+            if (registry && !o.rebuild) {
+              const platform = `linux/${(await d.docker.system.version()).Server.Arch ?? 'amd64'}`
+              for (const status of statuses.filter((s) => s.reasons.length > 0)) {
+                const spin = prepared.plan.spins.find((s) => s.name === status.spin) as {
+                  name: string
+                  hash: string
+                }
+                const choice = await chooseImage(
+                  { spin, inputs, localRef: status.image, registry, pull, platform },
+                  d,
+                )
+                if (choice.source === 'registry') {
+                  pulled.set(status.spin, choice.ref)
+                  status.reasons = []
+                }
+              }
+            }
             const stale = statuses.filter((s) => s.reasons.length > 0)
+            const fromRegistry = pulled.size ? `Pulled ${[...pulled.values()].join(', ')}. ` : ''
             task.title = stale.length
-              ? `To build: ${stale.map((s) => `${s.image} (${s.reasons.join('; ')})`).join(', ')}`
-              : `Up to date: ${statuses.map((s) => s.image).join(', ')}`
+              ? `${fromRegistry}To build: ${stale.map((s) => `${s.image} (${s.reasons.join('; ')})`).join(', ')}`
+              : `${fromRegistry}Up to date: ${statuses.map((s) => s.image).join(', ')}`
           },
         },
         {
@@ -123,7 +148,12 @@ export async function buildImages(o: BuildOptions, d: Deps): Promise<BuildResult
   }
   const images = statuses.map((s) => ({
     ...s,
-    action: s.reasons.length ? ('built' as const) : ('up to date' as const),
+    ref: pulled.get(s.spin) ?? s.image,
+    action: pulled.has(s.spin)
+      ? ('pulled' as const)
+      : s.reasons.length
+        ? ('built' as const)
+        : ('up to date' as const),
   }))
   return { opencodeVersion: version, images }
 }

@@ -1,6 +1,12 @@
 import { localImage } from '../bake/plan.js'
-import { REGISTRY_PATH, type PullPolicy, type UserConfig } from '../config/schema.js'
-import { chooseImage, publishedFingerprint, type ImageChoice, type ImageSource } from '../images/source.js'
+import type { PullPolicy } from '../config/schema.js'
+import {
+  chooseImage,
+  publishedFingerprint,
+  publishedImageSettings,
+  type ImageChoice,
+  type ImageSource,
+} from '../images/source.js'
 import { containerName, deriveProjectName, imagePrefix, slugify } from '../containers/naming.js'
 import { decide, type Decision, type ExistingContainer } from '../containers/reconcile.js'
 import { configLabels, volumeName, type ContainerSettings } from '../containers/request.js'
@@ -93,7 +99,7 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
   const secrets = secretEnv(settings.secretEnvNames, d.env)
   const envFile = await checkEnvFile(o.secretEnvFile)
   const baseImage = baseImageFrom(o.baseImage, d.env)
-  const { registry, pull } = imageSettings(o, config, d.env)
+  const { registry, pull } = publishedImageSettings(o, config, d.env)
   const prefix = imagePrefix(d.env)
   const project = o.project !== undefined ? slugify(o.project) : deriveProjectName(workdir)
   const name = containerName(settings.spin, project, prefix)
@@ -278,22 +284,6 @@ function imageOf(c: ContainerInspect): RunImage {
     digest: c.Config.Labels[Label.imageDigest],
     source: source === 'registry' || source === 'build' ? source : 'local',
   }
-}
-
-/** Where published images are (flag > CAIGED_IMAGE_REGISTRY > config) and when to pull them. */
-function imageSettings(
-  o: RunOptions,
-  config: UserConfig,
-  env: NodeJS.ProcessEnv,
-): { registry: string | undefined; pull: PullPolicy } {
-  const registry = o.registry ?? (env.CAIGED_IMAGE_REGISTRY?.trim() || undefined) ?? config.images?.registry
-  if (registry && !REGISTRY_PATH.test(registry)) {
-    throw usageError(
-      `"${registry}" is not a registry path.`,
-      'For example ghcr.io/me or registry.example:5000/team.',
-    )
-  }
-  return { registry, pull: o.pull ?? config.images?.pull ?? 'missing' }
 }
 
 function asExisting(c: ContainerInspect | undefined): ExistingContainer | undefined {

@@ -1,9 +1,9 @@
 import path from 'node:path'
 import { expectedSpinLabels, imageFingerprint, staleReasons, type ImageInputs } from '../bake/plan.js'
-import type { PullPolicy } from '../config/schema.js'
+import { REGISTRY_PATH, type PullPolicy, type UserConfig } from '../config/schema.js'
 import type { Deps } from '../deps.js'
 import type { RemoteImage } from '../docker/buildx-client.js'
-import { CaigedError, ExitCode } from '../errors.js'
+import { CaigedError, ExitCode, usageError } from '../errors.js'
 import { Label, labelName } from '../labels.js'
 import { packageRoot } from '../paths.js'
 import { lastLine } from '../text.js'
@@ -223,4 +223,21 @@ function loginNeeded(ref: string, why: string): CaigedError {
     exitCode: ExitCode.Config,
     hint: `Log in with docker's own credentials: docker login ${host} (caiged never reads them). Or unset images.registry to build locally.`,
   })
+}
+
+/** Where published images are (flag > CAIGED_IMAGE_REGISTRY > config) and when to pull them. */
+export function publishedImageSettings(
+  flags: { registry?: string; pull?: PullPolicy },
+  config: UserConfig,
+  env: NodeJS.ProcessEnv,
+): { registry: string | undefined; pull: PullPolicy } {
+  const registry =
+    flags.registry ?? (env.CAIGED_IMAGE_REGISTRY?.trim() || undefined) ?? config.images?.registry
+  if (registry && !REGISTRY_PATH.test(registry)) {
+    throw usageError(
+      `"${registry}" is not a registry path.`,
+      'For example ghcr.io/me or registry.example:5000/team.',
+    )
+  }
+  return { registry, pull: flags.pull ?? config.images?.pull ?? 'missing' }
 }

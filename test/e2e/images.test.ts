@@ -221,6 +221,29 @@ describeEngine('caiged build / bake against the real engine', () => {
     BUILD_TIMEOUT,
   )
 
+  it('never reads a target after a repeatable flag as one of its values', async () => {
+    const result = await caiged(
+      [
+        'bake',
+        '--print',
+        '--cache-from',
+        'type=registry,ref=example.invalid/cache',
+        '--set',
+        'base.args.X=1',
+        'dev',
+      ],
+      { env },
+    )
+    expect(result.exitCode, result.stderr).toBe(0)
+    const definition = JSON.parse(result.stdout) as {
+      group: Record<string, { targets: string[] }>
+      target: Record<string, { 'cache-from'?: unknown[] }>
+    }
+    expect(definition.group.default?.targets).toEqual(['spin-dev'])
+    // One cache source per target, the flag's own: "dev" did not become a second one.
+    expect(definition.target['spin-dev']?.['cache-from']).toHaveLength(1)
+  }, 60_000)
+
   it('prints bake JSON for two platforms and a registry, and builds nothing', async () => {
     const imagesBefore = docker(['image', 'ls', '-q']).split('\n').sort()
     const started = Date.now()
