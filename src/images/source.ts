@@ -4,7 +4,7 @@ import { REGISTRY_PATH, type PullPolicy, type UserConfig } from '../config/schem
 import type { Deps } from '../deps.js'
 import type { RemoteImage } from '../docker/buildx-client.js'
 import { CaigedError, ExitCode, usageError } from '../errors.js'
-import { Label, labelName } from '../labels.js'
+import { IMAGE_LABELS, Label, labelName } from '../labels.js'
 import { packageRoot } from '../paths.js'
 import { lastLine } from '../text.js'
 
@@ -33,15 +33,13 @@ export function publishedRef(registry: string, inputs: ImageInputs, spin: string
 /** The uid published images are made for; another host uid gets a local layer (Dockerfile.uid). */
 export const PUBLISHED_UID = 1000
 
-/** The labels a published image must share with a local build to stand in for it. */
-const SAME_CONTENT = [
-  Label.role,
-  Label.spin,
-  Label.spinHash,
-  Label.opencodeVersion,
-  Label.caigedVersion,
-  Label.assetsHash,
-] as const
+/**
+ * The labels a published image must share with a local build to stand in for it: all of an image's
+ * but the base image (the team's choice) and the uid (a local layer adjusts it).
+ */
+const SAME_CONTENT = IMAGE_LABELS.filter(
+  (key) => key !== Label.baseImage && key !== Label.agentUid && key !== Label.agentGid,
+)
 
 function contentLabels(inputs: ImageInputs, spin: { name: string; hash: string }): Record<string, string> {
   const all = expectedSpinLabels(inputs, spin)
