@@ -309,7 +309,7 @@ try {
     'sh',
     [
       '-c',
-      `docker ps -aq --filter name=^${prefix}- | xargs -r docker rm -f; docker volume ls -q --filter name=^${prefix}- | xargs -r docker volume rm -f; docker image ls -q ${prefix} | sort -u | xargs -r docker image rm -f`,
+      `docker ps -aq --filter name=^${prefix}- | xargs -r docker rm -f; docker volume ls -q --filter name=^${prefix}- | xargs -r docker volume rm -f; docker network ls -q --filter name=^${prefix}- | xargs -r docker network rm; docker image ls -q ${prefix} | sort -u | xargs -r docker image rm -f`,
     ],
     { stdio: 'ignore' },
   )

@@ -41,6 +41,10 @@ export const Label = {
   git: 'io.caiged.git',
   ssh: 'io.caiged.ssh',
   resources: 'io.caiged.resources',
+  /** own (a bridge of its own) or the named network the user asked for. */
+  network: 'io.caiged.network',
+  /** On a network: the container it was made for. */
+  container: 'io.caiged.container',
 } as const
 export type LabelKey = (typeof Label)[keyof typeof Label]
 
@@ -78,6 +82,7 @@ export const LABEL_NAMES: Partial<Record<LabelKey, string>> = {
   [Label.git]: 'git identity',
   [Label.ssh]: 'ssh',
   [Label.resources]: 'resource limits',
+  [Label.network]: 'network',
 }
 
 export const labelName = (key: string): string => LABEL_NAMES[key as LabelKey] ?? key

@@ -94,6 +94,14 @@ export default class Run extends BaseCommand {
     registry: registryFlag,
     pull: pullFlag,
     builder: builderFlag,
+    network: Flags.string({
+      description:
+        'Join this existing Docker network instead of a network of its own: the agent can then reach every container on it.',
+    }),
+    'allow-wide-mount': Flags.boolean({
+      description:
+        'Mount WORKDIR even when it is /, your home (or above it), or holds caiged’s salt or credential folders (~/.ssh, ~/.aws, ~/.config, …): the agent can then read and change all of it.',
+    }),
   }
 
   async run(): Promise<Omit<RunResult, 'password' | 'hostVersion'> | undefined> {
@@ -123,6 +131,8 @@ export default class Run extends BaseCommand {
         registry: flags.registry,
         pull: flags.pull,
         builder: flags.builder,
+        allowWideMount: flags['allow-wide-mount'],
+        network: flags.network,
       },
       this.deps,
     )

@@ -17,7 +17,8 @@ export function runSpec(
   request: ContainerRequest,
   secrets: { password: string; values: Record<string, string> },
 ): RunSpec {
-  const args = ['--name', request.name, '--hostname', request.name]
+  // Never the default bridge: a network of its own, or the one the user named.
+  const args = ['--name', request.name, '--hostname', request.name, '--network', request.network.name]
   for (const [key, value] of Object.entries(containerLabels(request))) args.push('--label', `${key}=${value}`)
   args.push(
     // tini as PID 1: the server stops on SIGTERM at once, and zombies are reaped.

@@ -31,6 +31,8 @@ export interface ContainerSettings {
   /** A key only the agent uses for git over ssh (mounted read-only), or the host's ssh-agent socket. */
   ssh: { key?: string; agentSocket?: string }
   resources: { memory?: string; cpus?: number; pids?: number }
+  /** A bridge of its own (the default), or a network the user named (it shares it with others). */
+  network: { name: string; own: boolean }
 }
 
 /** A container to create: its settings, the image it runs and the loopback port it is published on. */
@@ -78,6 +80,7 @@ export function configLabels(request: ContainerSettings): Record<string, string>
         : `${request.git.mode}: ${request.git.name ?? ''} <${request.git.email ?? ''}>`,
     [Label.ssh]: request.ssh.key ? `key ${request.ssh.key}` : request.ssh.agentSocket ? 'agent' : 'none',
     [Label.resources]: resourceText(request.resources),
+    [Label.network]: request.network.own ? 'own' : request.network.name,
   }
 }
 
@@ -93,9 +96,16 @@ function resourceText(r: ContainerSettings['resources']): string {
  */
 export function configDrift(requested: Record<string, string>, existing: Record<string, string>): string[] {
   const show = (v: string) => (v === '' ? 'none' : v)
+  // Before caiged recorded the network, every container sat on the default bridge: that differs.
+  const had: Record<string, string> = { [Label.network]: 'default bridge', ...existing }
   return Object.entries(requested)
-    .filter(([key, want]) => existing[key] !== undefined && show(existing[key]) !== show(want))
-    .map(([key, want]) => `${labelName(key)}: ${show(existing[key] as string)} → ${show(want)}`)
+    .filter(([key, want]) => had[key] !== undefined && show(had[key] as string) !== show(want))
+    .map(([key, want]) => `${labelName(key)}: ${show(had[key] as string)} → ${show(want)}`)
+}
+
+/** The bridge network of a container's own. */
+export function networkName(containerName: string): string {
+  return `${containerName}-net`
 }
 
 /** The named volume that keeps a container's sessions across stop, upgrade and recreate. */

@@ -126,6 +126,12 @@ export class ContainerService {
       .filter((c) => c.Names !== request.name)
       .map((c) => portFromLabels(c.labelMap))
       .filter((p): p is number => p !== undefined)
+    if (request.network.own) {
+      await this.docker.networks.ensure(request.network.name, {
+        [Label.managed]: 'true',
+        [Label.container]: request.name,
+      })
+    }
     const candidates = candidatePorts(taken)
     if (preferredPort && candidates.includes(preferredPort)) candidates.unshift(preferredPort)
     let attempts = 0

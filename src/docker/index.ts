@@ -2,6 +2,7 @@ import { BuildxClient } from './buildx-client.js'
 import { DockerCli, type DockerRunner } from './cli.js'
 import { ContainerClient } from './container-client.js'
 import { ImageClient } from './image-client.js'
+import { NetworkClient } from './network-client.js'
 import { SystemClient } from './system-client.js'
 import { VolumeClient } from './volume-client.js'
 
@@ -15,6 +16,7 @@ export class Docker {
   readonly images: ImageClient
   readonly buildx: BuildxClient
   readonly volumes: VolumeClient
+  readonly networks: NetworkClient
 
   constructor(readonly cli: DockerRunner = new DockerCli()) {
     this.system = new SystemClient(cli)
@@ -22,5 +24,6 @@ export class Docker {
     this.images = new ImageClient(cli)
     this.buildx = new BuildxClient(cli)
     this.volumes = new VolumeClient(cli)
+    this.networks = new NetworkClient(cli)
   }
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises'
 import { toContainerRow, type ContainerRow } from '../containers/listing.js'
-import { volumeName } from '../containers/request.js'
+import { networkName, volumeName } from '../containers/request.js'
 import { serverUrl } from '../containers/server.js'
 import { ContainerGoneError, portOf, type ContainerService } from '../containers/service.js'
 import type { Deps } from '../deps.js'
@@ -79,6 +79,7 @@ export async function stopContainer(o: { name: string; remove: boolean }, d: Dep
   if (o.remove) {
     if (!(await d.docker.containers.removeIfPresent(container.Id)))
       throw new ContainerGoneError(container.Name)
+    await removeOwnNetwork(container.Name, d)
     return { ...base, outcome: 'removed' }
   }
   return { ...base, outcome: stopped ? 'stopped' : 'already stopped' }
@@ -155,7 +156,19 @@ export async function removeContainers(
     // By id: only the container that was looked at (and confirmed) is removed.
     if (await d.docker.containers.removeIfPresent(target.id)) removed.push(target.name)
     else gone.push(target.name)
+    await removeOwnNetwork(target.name, d)
     if (o.volumes && (await d.docker.volumes.remove(target.volume))) volumes.push(target.volume)
   }
   return { removed, gone, volumes }
+}
+
+/**
+ * The network caiged made for this container goes with it. Only that one (its labels name the
+ * container), and only when nothing uses it any more: a run that recreated the container keeps it.
+ */
+async function removeOwnNetwork(containerName: string, d: Deps): Promise<void> {
+  const name = networkName(containerName)
+  const labels = await d.docker.networks.labels(name)
+  if (labels?.[Label.managed] === 'true' && labels[Label.container] === containerName)
+    await d.docker.networks.remove(name)
 }

@@ -9,7 +9,7 @@ import {
 } from '../images/source.js'
 import { containerName, deriveProjectName, imagePrefix, slugify } from '../containers/naming.js'
 import { decide, type Decision, type ExistingContainer } from '../containers/reconcile.js'
-import { configLabels, volumeName, type ContainerSettings } from '../containers/request.js'
+import { configLabels, networkName, volumeName, type ContainerSettings } from '../containers/request.js'
 import { serverUrl } from '../containers/server.js'
 import { ContainerGoneError, NameTakenError, portOf, type ReconcileAction } from '../containers/service.js'
 import { resolveRunSettings, type RunSettingFlags } from '../containers/settings.js'
@@ -26,6 +26,7 @@ import {
   secretEnv,
 } from '../host/environment.js'
 import { checkSshKey, gitIdentityFor, sshAgentSocket } from '../host/identity.js'
+import { checkMountScope } from '../host/mount-scope.js'
 import { baseImageFrom } from '../images/options.js'
 import { imageInputs, opencodeVersionFor, spinFingerprint } from '../images/plan.js'
 import { Label } from '../labels.js'
@@ -53,6 +54,10 @@ export interface RunOptions extends RunSettingFlags {
   pull?: PullPolicy
   /** The buildx builder a local build goes to. */
   builder?: string
+  /** Mount a folder wider than a project (/, HOME, credentials) anyway: --allow-wide-mount. */
+  allowWideMount?: boolean
+  /** Join this existing network instead of a bridge of its own (opt-in, warned). */
+  network?: string
 }
 
 export interface RunImage {
@@ -90,6 +95,8 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
   const config = await d.config()
   const settings = resolveRunSettings(o, config)
   const workdir = await checkWorkdir(o.workdir)
+  // Nothing wider than a project: not the disk, the home folder, caiged's salt or credentials.
+  checkMountScope(workdir, d.paths, o.allowWideMount ?? false)
   if (!settings.spin) {
     throw usageError(
       'Missing --spin: which role should the agent have?',
@@ -164,6 +171,12 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
     git: identity.git,
     ssh,
     resources: settings.resources,
+    network: o.network ? { name: o.network, own: false } : { name: networkName(name), own: true },
+  }
+  if (o.network) {
+    d.io.warn(
+      `The agent joins the network ${o.network}: it can reach every container on it (caiged gives each agent a network of its own otherwise).`,
+    )
   }
 
   const { version } = await opencodeVersionFor(d, {

@@ -30,6 +30,42 @@ describeEngine('bad input: one clear sentence, a non-zero exit, nothing created'
   const noClientPath = () => (world.env.PATH as string).split(':').slice(1).join(':')
   const cases: [string, () => string[], number, string | RegExp, Record<string, string>?][] = [
     ['run without --spin', () => ['run', project], 2, 'Missing --spin: which role should the agent have?'],
+    [
+      'run on the whole disk',
+      () => ['run', '/', '--spin', 'dev'],
+      2,
+      "Refusing to mount / into the agent's container read-write: it is the whole disk.",
+    ],
+    [
+      'run on the home folder',
+      () => ['run', world.env.HOME as string, '--spin', 'dev'],
+      2,
+      /Refusing to mount \S+\/home into the agent's container read-write: it is your home folder\./,
+    ],
+    [
+      'run on the folder above home, written with ..',
+      () => ['run', `${world.env.HOME as string}/../home/..`, '--spin', 'dev'],
+      2,
+      /Refusing to mount \S+ into the agent's container read-write: it holds your home folder\./,
+    ],
+    [
+      'run on a credential folder',
+      () => {
+        fs.mkdirSync(path.join(world.env.HOME as string, '.ssh'), { recursive: true })
+        return ['run', path.join(world.env.HOME as string, '.ssh'), '--spin', 'dev']
+      },
+      2,
+      /it holds or is inside \S+\/home\/\.ssh\./,
+    ],
+    [
+      "run on the folder holding caiged's salt",
+      () => {
+        fs.mkdirSync(path.join(world.env.XDG_CONFIG_HOME as string, 'caiged'), { recursive: true })
+        return ['run', world.env.XDG_CONFIG_HOME as string, '--spin', 'dev']
+      },
+      2,
+      /it holds caiged's config and salt/,
+    ],
     ['run with an unknown spin', () => ['run', project, '--spin', 'nope'], 5, 'Unknown spin "nope".'],
     [
       'run with a traversal spin name',

@@ -127,6 +127,7 @@ describeEngine(
           git: { mode: 'none' },
           ssh: {},
           resources: {},
+          network: { name: `${name}-net`, own: true },
           imageFingerprint: 'e2e',
         }
         const pw = randomBytes(16).toString('hex')

@@ -29,6 +29,7 @@ function request(overrides: Partial<ContainerRequest> = {}): ContainerRequest {
     git: { mode: 'none' },
     ssh: {},
     resources: {},
+    network: { name: 'caiged-dev-a-b-net', own: true },
     imageFingerprint: 'f1ng3rpr1nt',
     ...overrides,
   }
@@ -330,7 +331,8 @@ describe('configDrift', () => {
   it('leaves out a setting the container has no label for: it cannot be compared', () => {
     expect(configDrift({ 'io.caiged.gh': 'ro' }, {})).toEqual([])
     expect(configDrift({ 'io.caiged.secret-env': 'A' }, { 'opencode.port': '4100' })).toEqual([])
-    expect(configDrift(labels(), { 'opencode.port': '4100' })).toEqual([])
+    // The one exception: a container that records no network sat on the default bridge.
+    expect(configDrift(labels(), { 'opencode.port': '4100' })).toEqual(['network: default bridge → own'])
   })
 
   it('treats an empty label as none', () => {

@@ -9,6 +9,8 @@ afterEach(() => {
   for (const r of roots.splice(0)) fs.rmSync(r, { recursive: true, force: true })
 })
 function deps(docker: FakeDocker, answer: boolean | Error = true) {
+  // Networks are looked at after a removal (their own is removed with a container).
+  docker.on(/^network inspect /, notFound('network'))
   const d = testDeps({ docker, io: recordingIo(answer) })
   roots.push(d.root)
   return d

@@ -16,7 +16,9 @@ afterEach(() => {
 
 function world(docker = new FakeDocker(), io = recordingIo()) {
   // The engine's platform: asked on the slow path only (published images are per platform).
-  docker.on(/^version --format/, VERSION)
+  docker
+    .on(/^version --format/, VERSION)
+    .on(/^network create --driver bridge .* -- caiged-dev-code-app-net$/, {})
   const d = testDeps({ docker, io })
   roots.push(d.root)
   const workdir = path.join(d.root, 'work', 'code', 'app')
@@ -63,7 +65,7 @@ async function currentImage(d: ReturnType<typeof testDeps>) {
 
 /** Runs once in w's HOME against an empty engine and returns the labels its `docker create` set. */
 async function createdLabels(w0: ReturnType<typeof world>): Promise<Record<string, string>> {
-  const w = { ...w0, docker: new FakeDocker().on(/^version --format/, VERSION) }
+  const w = { ...w0, docker: new FakeDocker().on(/^version --format/, VERSION).on(/^network create /, {}) }
   w.d = { ...testDeps({ docker: w.docker, root: w0.d.root }) }
   w.docker
     .on(INSPECT, notFound(), 1)

@@ -1,0 +1,34 @@
+import type { DockerRunner } from './cli.js'
+import { commandFailed } from './cli.js'
+import { isNotFound } from './errors.js'
+
+/** Networks: each caiged container gets a bridge of its own, so agents cannot reach each other. */
+export class NetworkClient {
+  constructor(private readonly cli: DockerRunner) {}
+
+  /** Creates a labelled bridge network; one that exists already (another run made it) is fine. */
+  async ensure(name: string, labels: Record<string, string>): Promise<void> {
+    const args = ['network', 'create', '--driver', 'bridge']
+    for (const [key, value] of Object.entries(labels)) args.push('--label', `${key}=${value}`)
+    args.push('--', name)
+    const result = await this.cli.exec(args)
+    if (result.exitCode !== 0 && !/already exists/i.test(result.stderr)) throw commandFailed(args, result)
+  }
+
+  /** A network's labels, or undefined when there is none of that name. */
+  async labels(name: string): Promise<Record<string, string> | undefined> {
+    const args = ['network', 'inspect', '--format', '{{json .Labels}}', '--', name]
+    const result = await this.cli.exec(args)
+    if (result.exitCode !== 0) {
+      if (isNotFound(result.stderr) || /not found/i.test(result.stderr)) return undefined
+      throw commandFailed(args, result)
+    }
+    return (JSON.parse(result.stdout || '{}') as Record<string, string> | null) ?? {}
+  }
+
+  /** Removes a network; false when it is gone already or still in use (a new container took it). */
+  async remove(name: string): Promise<boolean> {
+    const result = await this.cli.exec(['network', 'rm', '--', name])
+    return result.exitCode === 0
+  }
+}
