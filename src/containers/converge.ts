@@ -30,7 +30,7 @@ export async function applyDecision(o: {
   existing: ContainerInspect | undefined
   request: Omit<ContainerRequest, 'hostPort'>
   secrets: Secrets
-  build: { spinName: string; workdir: string; inputs: ImageInputs; builder?: string }
+  build: { spinName: string; workdir: string; inputs: ImageInputs; builder?: string; onBase?: string }
   auth: { file: string; mtime: number } | undefined
 }): Promise<{ port: number; action: ReconcileAction; serverVersion: string }> {
   const { deps, service, decision, request, existing } = o
@@ -59,6 +59,7 @@ export async function applyDecision(o: {
                 task.output = line
               },
               o.build.builder,
+              o.build.onBase,
             )
             task.title = `Built ${request.image} (OpenCode ${request.opencodeVersion})`
           },

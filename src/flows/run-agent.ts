@@ -270,7 +270,13 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
         existing,
         request,
         secrets: creds,
-        build: { spinName: spin.name, workdir, inputs, builder: o.builder },
+        build: {
+          spinName: spin.name,
+          workdir,
+          inputs: choice?.onBase?.inputs ?? inputs,
+          builder: o.builder,
+          onBase: choice?.onBase?.ref,
+        },
         auth: authMtime === undefined ? undefined : { file: authFile, mtime: authMtime },
       })
       return result(applied.port, applied.action, applied.serverVersion, used)

@@ -2,6 +2,7 @@ import tmp from 'tmp'
 import {
   expectedSpinLabels,
   localImage,
+  spinTarget,
   staleReasons,
   type ImageInputs,
   type ImagePlan,
@@ -80,6 +81,8 @@ export class ImageBuilder {
     spinNames: string[],
     onLine?: (line: string) => void,
     builder?: string,
+    /** A published base to build the spin layers on, instead of building the base here. */
+    onBase?: string,
   ): Promise<void> {
     const { plan } = prepared
     const arch = (await this.docker.system.version()).Server.Arch ?? 'amd64'
@@ -87,10 +90,15 @@ export class ImageBuilder {
     await runBake(this.docker, {
       prepared,
       spins,
-      includeBase: true,
+      includeBase: !onBase,
       pkgDir: await this.packages.ensure(plan.opencodeVersion, [arch]),
       platforms: [`linux/${arch}`],
-      invocation: { load: true, progress: 'plain', builder },
+      invocation: {
+        load: true,
+        progress: 'plain',
+        builder,
+        sets: onBase ? spins.map((s) => `${spinTarget(s.name)}.contexts.base=docker-image://${onBase}`) : [],
+      },
       onLine,
     })
     const after = await this.status({ ...plan, spins })

@@ -23,6 +23,8 @@ export interface ImageChoice {
   fingerprint: string
   /** Why a local build is needed; empty when none is. */
   build: string[]
+  /** A local build of the spin layer only, on the published base (which matches this one). */
+  onBase?: { ref: string; inputs: ImageInputs }
 }
 
 /** The tag CI publishes a spin under for one OpenCode and caiged version (bake/docker-bake.hcl image_tags). */
@@ -128,7 +130,7 @@ export async function chooseImage(o: ChooseOptions, d: Pick<Deps, 'docker' | 'io
       o,
       `${ref} is not published (OpenCode ${o.inputs.opencodeVersion}, caiged ${o.inputs.caigedVersion})`,
     )
-    return built
+    return (await onPublishedBase(o, local, d)) ?? built
   }
   const labels = lookup.found.platforms[o.platform]
   if (!labels) {
@@ -138,7 +140,9 @@ export async function chooseImage(o: ChooseOptions, d: Pick<Deps, 'docker' | 'io
   const mismatch = publishedMismatch(o.inputs, o.spin, labels)
   if (mismatch.length) {
     say(d, o, mismatch.join('; '))
-    return built
+    // Only the spin differs (an edited or a project spin): its layer alone, on the published base.
+    const spinOnly = mismatch.length === 1 && labels[Label.spinHash] !== o.spin.hash
+    return (spinOnly ? await onPublishedBase(o, local, d) : undefined) ?? built
   }
   return (await usePublished(o, ref, lookup.found, d)) ?? built
 }
@@ -238,4 +242,39 @@ export function publishedImageSettings(
     )
   }
   return { registry, pull: flags.pull ?? config.images?.pull ?? 'missing' }
+}
+
+/** The labels a published base must share with this build's base to carry its spin layer. */
+const SAME_BASE = [Label.opencodeVersion, Label.caigedVersion, Label.assetsHash] as const
+
+/**
+ * The published base, when it is exactly this build's base (same OpenCode, caiged and assets, and
+ * the uid published images are made for): the spin layer is then built alone on top of it. Its
+ * images record the base the published one was made from, so a later run finds them current.
+ */
+async function onPublishedBase(
+  o: ChooseOptions,
+  local: { Id: string; Config: { Labels: Record<string, string> } } | undefined,
+  d: Pick<Deps, 'docker' | 'io'>,
+): Promise<ImageChoice | undefined> {
+  if (!o.registry || o.inputs.agentUid !== PUBLISHED_UID) return undefined
+  const ref = publishedRef(o.registry, o.inputs, 'base')
+  const lookup = await d.docker.buildx.inspectRemote(ref)
+  const labels = 'found' in lookup ? lookup.found.platforms[o.platform] : undefined
+  if (!labels || labels[Label.role] !== 'base' || labels[Label.agentUid] !== String(PUBLISHED_UID))
+    return undefined
+  const all = expectedSpinLabels(o.inputs, o.spin)
+  if (SAME_BASE.some((key) => labels[key] !== all[key])) return undefined
+  const inputs = { ...o.inputs, baseImage: labels[Label.baseImage] ?? o.inputs.baseImage }
+  const expected = expectedSpinLabels(inputs, o.spin)
+  const reasons = staleReasons(expected, local?.Config.Labels)
+  if (reasons.length) d.io.progress(`Building only the ${o.spin.name} spin layer, on the published ${ref}.`)
+  return {
+    source: reasons.length ? 'build' : 'local',
+    ref: o.localRef,
+    id: local?.Id,
+    fingerprint: imageFingerprint(expected),
+    build: reasons,
+    onBase: { ref, inputs },
+  }
 }

@@ -200,7 +200,7 @@ describeRegistry('publishing: caiged bake --push to a real registry, two platfor
     docker(['image', 'rm', '-f', dev.ref])
   }, 300_000)
 
-  it('builds locally, saying why in one line, when the project edits the spin', async () => {
+  it('builds only the spin layer, on the published base, saying why in one line, when the project edits the spin', async () => {
     const project = world.project('edited')
     const spinDir = path.join(project, '.caiged', 'spins', 'dev')
     fs.mkdirSync(spinDir, { recursive: true })
@@ -211,8 +211,21 @@ describeRegistry('publishing: caiged bake --push to a real registry, two platfor
     expect(result.stdout + result.stderr).toContain(
       'Not using the published dev image: the dev spin here differs from the published one.',
     )
+    const base = images.find((i) => i.target === 'base') as Published
+    expect(result.stderr).toContain(`Building only the dev spin layer, on the published ${base.ref}.`)
+    // The base was not built here: none of its steps ran.
+    expect(result.stderr).not.toMatch(/\[base \d+\/\d+\] RUN/)
     const json = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as RunJson
     expect(json.image).toMatchObject({ ref: `${world.prefix}:dev`, source: 'build' })
+    const labels = JSON.parse(
+      docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', `${world.prefix}:dev`]),
+    ) as Record<string, string>
+    expect(labels[Label.baseImage]).toBe(multiarchBase)
+    // Found current the next time, without a rebuild.
+    const again = await run(project)
+    expect(again.exitCode, again.stderr.slice(-1000)).toBe(0)
+    expect(again.stderr).not.toContain('Building only')
+    expect((JSON.parse(again.stdout) as RunJson).action).toBe('reused')
     docker(['rm', '-f', json.name])
   }, 600_000)
 

@@ -124,6 +124,8 @@ describe('chooseImage', () => {
     const s = await setup()
     s.docker
       .on(/^image inspect -- /, notFound('image'))
+      // No published base either: the whole image is built here.
+      .on(/^buildx imagetools inspect \S+-base:/, { exitCode: 1, stderr: 'ERROR: x: not found' }, 1)
       .on(
         /^buildx imagetools inspect /,
         s.remote({ ...s.publishedLabels, [Label.spinHash]: 'b'.repeat(64) }),
@@ -131,17 +133,51 @@ describe('chooseImage', () => {
       )
     const choice = await chooseImage(s.options, s.d)
     expect(choice).toMatchObject({ source: 'build', ref: 'caiged:dev', build: ['no image yet'] })
+    expect(choice.onBase).toBeUndefined()
     expect(s.io.notes).toEqual([
       'Not using the published dev image: the dev spin here differs from the published one.',
     ])
+  })
+
+  it('builds only the spin layer of an edited spin, on the published base when it matches', async () => {
+    const s = await setup()
+    const baseLabels = {
+      [Label.role]: 'base',
+      [Label.opencodeVersion]: '1.18.18',
+      [Label.caigedVersion]: '0.1.0',
+      [Label.assetsHash]: s.inputs.assetsHash,
+      [Label.baseImage]: 'ci/debian:12',
+      [Label.agentUid]: '1000',
+    }
+    s.docker
+      .on(/^image inspect -- /, notFound('image'))
+      .on(/^buildx imagetools inspect \S+-base:/, s.remote(baseLabels), 1)
+      .on(
+        /^buildx imagetools inspect /,
+        s.remote({ ...s.publishedLabels, [Label.spinHash]: 'b'.repeat(64) }),
+        1,
+      )
+    const choice = await chooseImage(s.options, s.d)
+    expect(choice).toMatchObject({
+      source: 'build',
+      ref: 'caiged:dev',
+      onBase: {
+        ref: publishedRef(REGISTRY, s.inputs, 'base'),
+        inputs: { ...s.inputs, baseImage: 'ci/debian:12' },
+      },
+    })
+    expect(s.io.notes[1]).toBe(
+      `Building only the dev spin layer, on the published ${publishedRef(REGISTRY, s.inputs, 'base')}.`,
+    )
   })
 
   it('says a version that is not published, and builds', async () => {
     const s = await setup()
     s.docker
       .on(/^image inspect -- /, notFound('image'))
-      .on(/^buildx imagetools inspect /, { exitCode: 1, stderr: `ERROR: ${'x'}: not found` }, 1)
+      .on(/^buildx imagetools inspect /, { exitCode: 1, stderr: `ERROR: ${'x'}: not found` }, 2)
     expect((await chooseImage(s.options, s.d)).source).toBe('build')
+    expect(s.docker.calls.filter((c) => c.startsWith('buildx imagetools'))).toHaveLength(2)
     expect(s.io.notes[0]).toBe(
       `Not using the published dev image: ${s.ref} is not published (OpenCode 1.18.18, caiged 0.1.0).`,
     )
