@@ -126,12 +126,7 @@ export class ContainerService {
       .filter((c) => c.Names !== request.name)
       .map((c) => portFromLabels(c.labelMap))
       .filter((p): p is number => p !== undefined)
-    if (request.network.own) {
-      await this.docker.networks.ensure(request.network.name, {
-        [Label.managed]: 'true',
-        [Label.container]: request.name,
-      })
-    }
+    if (request.network.own) await this.ensureOwnNetwork(request.network.name, request.name)
     const candidates = candidatePorts(taken)
     if (preferredPort && candidates.includes(preferredPort)) candidates.unshift(preferredPort)
     let attempts = 0
@@ -154,6 +149,23 @@ export class ContainerService {
     throw new CaigedError('No free port in 4096-5095 on 127.0.0.1.', {
       hint: 'Remove containers you no longer need: caiged containers list, then caiged containers rm NAME.',
     })
+  }
+
+  /**
+   * The container's own network: made here, or made by another run for this container. A network
+   * of that name that someone else made is never joined: it may hold containers the agent must not reach.
+   */
+  private async ensureOwnNetwork(network: string, container: string): Promise<void> {
+    const labels = { [Label.managed]: 'true', [Label.container]: container }
+    if ((await this.docker.networks.ensure(network, labels)) === 'created') return
+    const found = await this.docker.networks.labels(network)
+    if (found?.[Label.managed] === 'true' && found[Label.container] === container) return
+    throw new CaigedError(
+      `A network named ${network} exists, but caiged did not make it for ${container}; the agent is not put on it.`,
+      {
+        hint: `Remove or rename that network (docker network rm ${network}) if it is not in use, or give the project another name with --project NAME.`,
+      },
+    )
   }
 
   /** Removes a container but keeps its sessions volume, then creates it anew. */

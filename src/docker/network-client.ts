@@ -6,13 +6,15 @@ import { isNotFound } from './errors.js'
 export class NetworkClient {
   constructor(private readonly cli: DockerRunner) {}
 
-  /** Creates a labelled bridge network; one that exists already (another run made it) is fine. */
-  async ensure(name: string, labels: Record<string, string>): Promise<void> {
+  /** Creates a labelled bridge network; says whether it was there already (its maker is the caller's to check). */
+  async ensure(name: string, labels: Record<string, string>): Promise<'created' | 'existed'> {
     const args = ['network', 'create', '--driver', 'bridge']
     for (const [key, value] of Object.entries(labels)) args.push('--label', `${key}=${value}`)
     args.push('--', name)
     const result = await this.cli.exec(args)
-    if (result.exitCode !== 0 && !/already exists/i.test(result.stderr)) throw commandFailed(args, result)
+    if (result.exitCode === 0) return 'created'
+    if (/already exists/i.test(result.stderr)) return 'existed'
+    throw commandFailed(args, result)
   }
 
   /** A network's labels, or undefined when there is none of that name. */

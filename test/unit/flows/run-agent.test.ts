@@ -269,3 +269,77 @@ describe('runAgent with OpenCode 2 on the host', () => {
     expect((await runAgent({ ...w.options, opencodeVersion: '1.18.33' }, d)).action).toBe('created')
   })
 })
+
+describe('runAgent and its own network', () => {
+  it('never puts the agent on a network of that name that caiged did not make', async () => {
+    const docker = new FakeDocker()
+      .on(/^version --format/, VERSION)
+      .on(/^network create /, {
+        exitCode: 1,
+        stderr: 'Error response from daemon: network with name caiged-dev-code-app-net already exists',
+      })
+      .on(/^network inspect /, { stdout: '{"team":"db"}' })
+    const d = testDeps({ docker })
+    roots.push(d.root)
+    const workdir = path.join(d.root, 'work', 'code', 'app')
+    fs.mkdirSync(workdir, { recursive: true })
+    docker
+      .on(INSPECT, notFound())
+      .on(IMAGE, await currentImage(d))
+      .on(LIST, { stdout: '' })
+    await expect(
+      runAgent(
+        {
+          workdir,
+          spin: 'dev',
+          gitIdentity: 'none',
+          dockerSocket: false,
+          yes: false,
+          rebuildImages: false,
+          recreate: false,
+          connect: false,
+        },
+        d,
+      ),
+    ).rejects.toThrow(
+      'A network named caiged-dev-code-app-net exists, but caiged did not make it for caiged-dev-code-app',
+    )
+    expect(docker.calls.some((c) => c.startsWith('create '))).toBe(false)
+  })
+
+  it('joins the network another run made for the same container', async () => {
+    const docker = new FakeDocker()
+      .on(/^version --format/, VERSION)
+      .on(/^network create /, {
+        exitCode: 1,
+        stderr: 'network with name caiged-dev-code-app-net already exists',
+      })
+      .on(/^network inspect /, {
+        stdout: '{"io.caiged.managed":"true","io.caiged.container":"caiged-dev-code-app"}',
+      })
+    const d = testDeps({ docker })
+    roots.push(d.root)
+    const workdir = path.join(d.root, 'work', 'code', 'app')
+    fs.mkdirSync(workdir, { recursive: true })
+    docker
+      .on(INSPECT, notFound())
+      .on(IMAGE, await currentImage(d))
+      .on(LIST, { stdout: '' })
+      .on(/^create .*--network caiged-dev-code-app-net/, { stdout: 'id' }, 1)
+      .on(/^start -- id$/, {}, 1)
+    const result = await runAgent(
+      {
+        workdir,
+        spin: 'dev',
+        gitIdentity: 'none',
+        dockerSocket: false,
+        yes: false,
+        rebuildImages: false,
+        recreate: false,
+        connect: false,
+      },
+      d,
+    )
+    expect(result.action).toBe('created')
+  })
+})
