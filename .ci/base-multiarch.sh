@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 REF=${CAIGED_TEST_MULTIARCH_BASE:-127.0.0.1:5000/debian:bookworm}
 log() { echo "base-multiarch: $*" >&2; }
-if docker buildx imagetools inspect "$REF" 2>/dev/null | grep -q 'linux/arm64' \
-  && docker buildx imagetools inspect "$REF" | grep -q 'linux/amd64'; then
+# Both platforms, each made with the package list .ci/base-image.sh makes today (its label).
+PACKAGES=$(sed -n 's/^PACKAGES=//p' .ci/base-image.sh)
+if [ "$(docker buildx imagetools inspect "$REF" --format '{{json .Image}}' 2>/dev/null | grep -c "\"io.caiged.ci-base-packages\": \"$PACKAGES\"")" = 2 ]; then
   log "$REF already has linux/amd64 and linux/arm64"
   exit 0
 fi

@@ -48,6 +48,10 @@ variable "PLATFORMS" {
   description = "Comma-separated platforms, e.g. linux/amd64,linux/arm64; empty for the builder's own."
   default     = ""
 }
+variable "EGRESS_HASH" {
+  description = "Hash of the gateway's files (Dockerfile.egress, egress/): a gateway built from others is stale."
+  default     = ""
+}
 variable "SOURCE_URL" {
   default = "https://github.com/caiged/caiged"
 }
@@ -115,6 +119,32 @@ target "_spin" {
   labels = {
     "io.caiged.role" = "spin"
   }
+}
+
+# The egress gateway an agent with an egress policy goes out through (squid and socat from
+# Debian's packages). It holds no OpenCode, so it carries caiged's version only.
+target "egress" {
+  context    = "docker"
+  dockerfile = "Dockerfile.egress"
+  platforms  = PLATFORMS == "" ? [] : split(",", PLATFORMS)
+  args       = { BASE_IMAGE = BASE_IMAGE }
+  tags = REGISTRY == "" ? ["${IMAGE_PREFIX}:egress"] : concat(
+    ["${REGISTRY}/${IMAGE_PREFIX}-egress:caiged${CAIGED_VERSION}"],
+    TAG == "" ? [] : ["${REGISTRY}/${IMAGE_PREFIX}-egress:${TAG}"]
+  )
+  labels = {
+    "io.caiged.role"                       = "egress"
+    "io.caiged.version"                    = CAIGED_VERSION
+    "io.caiged.base-image"                 = BASE_IMAGE
+    "io.caiged.egress-hash"                = EGRESS_HASH
+    "org.opencontainers.image.version"     = CAIGED_VERSION
+    "org.opencontainers.image.source"      = SOURCE_URL
+    "org.opencontainers.image.licenses"    = "MIT"
+    "org.opencontainers.image.vendor"      = "caiged"
+    "org.opencontainers.image.title"       = "caiged egress gateway"
+    "org.opencontainers.image.description" = "Squid and socat: the egress policy and port relay of a caiged agent"
+  }
+  attest = ["type=provenance,disabled=true"]
 }
 
 group "default" {

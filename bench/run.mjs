@@ -43,6 +43,13 @@ const env = {
   CI: '1',
 }
 fs.mkdirSync(env.HOME, { recursive: true })
+// Gateways go out through the bench's own network, where a test host stands in for the internet.
+const outward = `${prefix}-out`
+fs.mkdirSync(path.join(env.XDG_CONFIG_HOME, 'caiged'), { recursive: true })
+fs.writeFileSync(
+  path.join(env.XDG_CONFIG_HOME, 'caiged', 'config.json'),
+  JSON.stringify({ egress: { network: outward } }),
+)
 // A user with a git identity, as most are (without one, run warns on every call).
 fs.writeFileSync(
   path.join(env.HOME, '.gitconfig'),
@@ -141,7 +148,118 @@ try {
   const calls = fs.readFileSync(log, 'utf8').trim().split('\n').length
   record('warm run: docker processes (count, target ≤ 2)', calls, 2, 1, 'procs')
 
-  // 4. cold run from a published image vs cold run with a local build of the same spin (needs the
+  // 4. egress: a cold run behind a gateway vs a cold run with egress open (the image and the gateway
+  // image present); the memory a gateway adds; a 50 MiB download through it vs straight from the host.
+  sh('docker', ['network', 'create', outward])
+  const testHost = `${prefix}-host`
+  sh('docker', [
+    'run',
+    '-d',
+    '--name',
+    testHost,
+    '--network',
+    outward,
+    '--network-alias',
+    'bighost.test',
+    '--init',
+    '--mount',
+    `type=bind,src=${process.execPath},dst=/usr/local/bin/node,readonly`,
+    '--mount',
+    `type=bind,src=${path.join(root, 'test', 'fixtures', 'test-host.mjs')},dst=/host.mjs,readonly`,
+    '-e',
+    'PORTS=80',
+    '-e',
+    'BIG_MB=50',
+    baseImage,
+    'node',
+    '/host.mjs',
+  ])
+  const egressProject = project('egress')
+  const egressName = `${prefix}-dev-projects-egress`
+  const dropEgressContainer = () =>
+    spawnSync(
+      'sh',
+      ['-c', `docker rm -f ${egressName} ${egressName}-egress; docker network rm ${egressName}-net`],
+      {
+        stdio: 'ignore',
+      },
+    )
+  const gated = []
+  const open = []
+  for (let i = 0; i < 4; i++) {
+    for (const [mode, times] of [
+      ['balanced', gated],
+      ['open', open],
+    ]) {
+      dropEgressContainer()
+      const start = process.hrtime.bigint()
+      caiged(
+        'run',
+        egressProject,
+        '--spin',
+        'dev',
+        '--no-connect',
+        '--egress',
+        mode,
+        '--allow-host',
+        'bighost.test',
+      )
+      if (i > 0) times.push(ms(start))
+    }
+  }
+  record('cold run, egress balanced vs open', median(gated), median(open), 1.3)
+  dropEgressContainer()
+  caiged('run', egressProject, '--spin', 'dev', '--no-connect', '--allow-host', 'bighost.test')
+  await new Promise((r) => setTimeout(r, 3000))
+  const gatewayMemory = sh('docker', [
+    'stats',
+    '--no-stream',
+    '--format',
+    '{{.MemUsage}}',
+    `${egressName}-egress`,
+  ])
+  results.push({
+    name: 'memory a gateway adds per container (squid + socat, idle)',
+    caiged: NaN,
+    floor: NaN,
+    ratio: NaN,
+    target: NaN,
+    verdict: 'info',
+    unit: '',
+    note: gatewayMemory.split(' / ')[0],
+  })
+  // The same client both ways: the Bun runtime inside OpenCode's binary, in the agent's image.
+  const download = `const t = performance.now(); const r = await fetch('http://bighost.test/big'); let n = 0;
+    for await (const c of r.body) n += c.length; if (n !== 50 * 1024 * 1024) throw new Error('short: ' + n);
+    console.log(performance.now() - t)`
+  const viaProxy = []
+  const direct = []
+  for (let i = 0; i < 5; i++) {
+    viaProxy.push(
+      Number(sh('docker', ['exec', '-e', 'BUN_BE_BUN=1', egressName, 'opencode', '-e', download])),
+    )
+    direct.push(
+      Number(
+        sh('docker', [
+          'run',
+          '--rm',
+          '--network',
+          outward,
+          '-e',
+          'BUN_BE_BUN=1',
+          `${prefix}:dev`,
+          'opencode',
+          '-e',
+          download,
+        ]),
+      ),
+    )
+  }
+  record('50 MiB download through the gateway vs direct', median(viaProxy), median(direct), 2)
+  dropEgressContainer()
+  spawnSync('docker', ['rm', '-f', testHost], { stdio: 'ignore' })
+
+  // 5. cold run from a published image vs cold run with a local build of the same spin (needs the
   // test registry of .ci/registry.sh; the local build starts without build cache only on CI's own
   // engine, where pruning it takes nothing from anyone).
   const registry = `127.0.0.1:5000/${prefix}`
@@ -195,7 +313,7 @@ try {
     )
 
   if (all) {
-    // 5. cold start: container absent, image built, until authenticated healthy vs bare docker run + same poll
+    // 6. cold start: container absent, image built, until authenticated healthy vs bare docker run + same poll
     const poll = `const pw=process.env.PW, url=process.argv[1]; const auth='Basic '+Buffer.from('opencode:'+pw).toString('base64');
       for (;;) { const c=new AbortController(); const t=setTimeout(()=>c.abort(),500);
         try { const r=await fetch(url+'/global/health',{headers:{authorization:auth},signal:c.signal}); if(r.status===200) break } catch {} finally { clearTimeout(t) }
@@ -233,7 +351,7 @@ try {
     }
     record('cold run until healthy vs docker run + poll', median(cold), median(bare), 1.2)
 
-    // 6. spin-only rebuild after an AGENTS.md edit vs a cold build --all
+    // 7. spin-only rebuild after an AGENTS.md edit vs a cold build --all
     const userDev = path.join(env.XDG_CONFIG_HOME, 'caiged', 'spins', 'dev')
     fs.cpSync(path.join(root, 'spins', 'dev'), userDev, { recursive: true })
     const spinOnly = []
@@ -265,7 +383,7 @@ try {
     for (const s of ['base', 'dev', 'qa', 'security'])
       spawnSync('docker', ['image', 'rm', '-f', `${coldPrefix}:${s}`])
 
-    // 7. image size vs the OpenCode binary alone
+    // 8. image size vs the OpenCode binary alone
     const imageBytes = Number(
       sh('docker', [
         'run',
@@ -290,7 +408,7 @@ try {
       `binary ${mb(binaryBytes).toFixed(0)} MB, base ${baseImage}`,
     )
 
-    // 8. idle memory of a running container (reported, no target)
+    // 9. idle memory of a running container (reported, no target)
     await new Promise((r) => setTimeout(r, 10_000))
     const mem = sh('docker', ['stats', '--no-stream', '--format', '{{.MemUsage}}', first.name])
     results.push({

@@ -25,6 +25,8 @@ export const Label = {
   // What an image was built from (any difference makes it stale).
   role: 'io.caiged.role',
   spinHash: 'io.caiged.spin-hash',
+  /** The egress rules of the spin's spin.yaml, as JSON: part of its policy. */
+  spinEgress: 'io.caiged.spin-egress',
   caigedVersion: 'io.caiged.version',
   assetsHash: 'io.caiged.assets-hash',
   baseImage: 'io.caiged.base-image',
@@ -43,8 +45,14 @@ export const Label = {
   resources: 'io.caiged.resources',
   /** own (a bridge of its own) or the named network the user asked for. */
   network: 'io.caiged.network',
-  /** On a network: the container it was made for. */
+  /** On a network or an egress gateway: the agent container it was made for. */
   container: 'io.caiged.container',
+  /** The egress preset an agent was made with: open (no gateway), balanced or locked. */
+  egress: 'io.caiged.egress',
+  /** On a gateway: the hash of the policy it was created with (see egress/policy.ts policyHash). */
+  egressPolicy: 'io.caiged.egress-policy',
+  /** On a gateway image: the hash of the files it was built from. */
+  egressHash: 'io.caiged.egress-hash',
 } as const
 export type LabelKey = (typeof Label)[keyof typeof Label]
 
@@ -83,6 +91,8 @@ export const LABEL_NAMES: Partial<Record<LabelKey, string>> = {
   [Label.ssh]: 'ssh',
   [Label.resources]: 'resource limits',
   [Label.network]: 'network',
+  [Label.egress]: 'egress',
+  [Label.egressHash]: 'gateway files (docker/egress/)',
 }
 
 export const labelName = (key: string): string => LABEL_NAMES[key as LabelKey] ?? key

@@ -37,6 +37,10 @@ export const FILES: readonly [string, string][] = [
   ],
   ['$XDG_CONFIG_HOME/caiged/spins/', 'The user\u2019s own spins, one folder each.'],
   [
+    '$XDG_CONFIG_HOME/caiged/egress/<container>.json',
+    'The hosts caiged egress allow/deny added for a container (kept across recreates), and the policy its gateway runs.',
+  ],
+  [
     '$XDG_CACHE_HOME/caiged/',
     'Downloaded OpenCode packages (integrity-checked) and the host client\u2019s version.',
   ],
@@ -51,6 +55,8 @@ export interface Paths {
   saltFile: string
   /** The user's own spins. */
   userSpinsDir: string
+  /** Per container: what `caiged egress allow|deny` added (egress/store.ts). */
+  egressDir: string
   cacheDir: string
   /** The host OpenCode's auth.json, copied into containers. */
   hostAuthFile: string
@@ -77,6 +83,7 @@ export function paths(env: NodeJS.ProcessEnv = process.env): Paths {
     configFile: path.join(configDir, 'config.json'),
     saltFile: path.join(configDir, 'salt'),
     userSpinsDir: path.join(configDir, 'spins'),
+    egressDir: path.join(configDir, 'egress'),
     cacheDir: path.join(xdgDir(env.XDG_CACHE_HOME, home, '.cache'), 'caiged'),
     hostAuthFile: path.join(xdgDir(env.XDG_DATA_HOME, home, '.local', 'share'), 'opencode', 'auth.json'),
     hostGhDir:

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { spinEgressLabel } from '../egress/resolve.js'
 import { Label, labelName } from '../labels.js'
 import { hclMap, hclString } from './hcl.js'
 
@@ -11,6 +12,8 @@ export interface SpinBuild {
   /** Content hash of the prepared folder and the package list. */
   hash: string
   description: string
+  /** The spin.yaml's egress rules, carried as a label into every container of the image. */
+  egress?: { allow?: string[]; deny?: string[] }
 }
 
 /** Everything but the spins that decides what an image holds; any change to it makes the image stale. */
@@ -134,6 +137,7 @@ export function renderSpinsHcl(spins: SpinBuild[], versions: VersionCell[] = [])
       {
         [Label.spin]: spin.name,
         [Label.spinHash]: spin.hash,
+        [Label.spinEgress]: spinEgressLabel(spin.egress),
         'org.opencontainers.image.title': `caiged ${spin.name}`,
         'org.opencontainers.image.description': spin.description,
       },

@@ -98,6 +98,24 @@ export default class Run extends BaseCommand {
       description:
         'Join this existing Docker network instead of a network of its own: the agent can then reach every container on it.',
     }),
+    egress: Flags.option({
+      options: ['open', 'balanced', 'locked'] as const,
+      description:
+        'What the agent may reach: balanced (the default: your model providers, package registries, git hosts), locked (the model providers only) or open (anything). Enforced by a gateway outside the agent’s container. Config: egress.mode.',
+    })(),
+    'allow-host': Flags.string({
+      description:
+        'Also allow this host (HOST, *.DOMAIN or an IPv4 address, with an optional :PORT; repeatable, or comma-separated). Applied at once to a running agent.',
+      multiple: true,
+      multipleNonGreedy: true,
+      delimiter: ',',
+    }),
+    'deny-host': Flags.string({
+      description: 'Never allow this host, whatever allows it (same forms as --allow-host; deny wins).',
+      multiple: true,
+      multipleNonGreedy: true,
+      delimiter: ',',
+    }),
     'allow-wide-mount': Flags.boolean({
       description:
         'Mount WORKDIR even when it is /, your home (or above it), or holds caiged’s salt or credential folders (~/.ssh, ~/.aws, ~/.config, …): the agent can then read and change all of it.',
@@ -133,6 +151,9 @@ export default class Run extends BaseCommand {
         builder: flags.builder,
         allowWideMount: flags['allow-wide-mount'],
         network: flags.network,
+        egress: flags.egress,
+        allowHost: flags['allow-host'],
+        denyHost: flags['deny-host'],
       },
       this.deps,
     )

@@ -1,8 +1,32 @@
 import { z } from 'zod/v3'
+import { EGRESS_MODES } from '../egress/presets.js'
+import { parseHostRule } from '../egress/rules.js'
 import { SPIN_NAME_PATTERN } from '../spins/names.js'
 
 /** A registry host (with an optional port) and namespace path: where published images live. */
 export const REGISTRY_PATH = /^[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/
+
+/** A list of egress rules ("host", "*.domain", "10.0.0.5", each with an optional ":port"). */
+export const HostRules = z.array(
+  z.string().superRefine((value, ctx) => {
+    try {
+      parseHostRule(value)
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message })
+    }
+  }),
+)
+
+/** Egress: the preset, rules added to it, and the network gateways go out through. */
+export const EgressConfigSchema = z.strictObject({
+  mode: z.enum(EGRESS_MODES).optional(),
+  allow: HostRules.optional(),
+  deny: HostRules.optional(),
+  network: z
+    .string()
+    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, 'must be a Docker network name')
+    .optional(),
+})
 
 /**
  * $XDG_CONFIG_HOME/caiged/config.json: defaults a user sets once. Strict: a field caiged does not
@@ -38,6 +62,7 @@ export const UserConfigSchema = z.strictObject({
       pull: z.enum(['missing', 'always', 'never']).optional(),
     })
     .optional(),
+  egress: EgressConfigSchema.optional(),
   resources: z
     .strictObject({
       memory: z
@@ -64,6 +89,10 @@ export const CONFIG_KEYS = [
   'git.sshKey',
   'images.registry',
   'images.pull',
+  'egress.mode',
+  'egress.allow',
+  'egress.deny',
+  'egress.network',
   'resources.memory',
   'resources.cpus',
   'resources.pids',

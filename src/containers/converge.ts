@@ -8,8 +8,14 @@ import { OpencodePackageCache, hostHasAvx2 } from '../opencode/package-cache.js'
 import { loadSpin } from '../spins/load.js'
 import { taskList } from '../ui/tasks.js'
 import type { Decision } from './reconcile.js'
-import type { ContainerRequest } from './request.js'
-import { portOf, type ContainerService, type ReconcileAction, type Secrets } from './service.js'
+import type { ContainerRequest, GatewayRequest } from './request.js'
+import {
+  portOf,
+  type ContainerService,
+  type GatewayMaker,
+  type ReconcileAction,
+  type Secrets,
+} from './service.js'
 
 export type Applicable = Extract<Decision, { why: string }> & { action: 'start' | 'create' | 'recreate' }
 
@@ -32,11 +38,16 @@ export async function applyDecision(o: {
   secrets: Secrets
   build: { spinName: string; workdir: string; inputs: ImageInputs; builder?: string; onBase?: string }
   auth: { file: string; mtime: number } | undefined
+  /** With an egress policy: the gateway for the image's spin (its labels carry the spin's rules). */
+  gateway?: (spinLabels: Record<string, string>, onLine?: (line: string) => void) => Promise<GatewayRequest>
+  /** ... and for a stopped container whose gateway is gone. */
+  gatewayMaker?: GatewayMaker
 }): Promise<{ port: number; action: ReconcileAction; serverVersion: string }> {
   const { deps, service, decision, request, existing } = o
   let prepared: PreparedPlan | undefined
   let port: number | undefined
   let serverVersion = ''
+  let gateway: GatewayRequest | undefined
   try {
     await taskList<object>(
       [
@@ -65,16 +76,29 @@ export async function applyDecision(o: {
           },
         },
         {
+          title: 'Egress gateway',
+          enabled: () => o.gateway !== undefined && decision.action !== 'start',
+          rendererOptions: { outputBar: 8, persistentOutput: false },
+          task: async (_, task) => {
+            const labels = (await deps.docker.images.inspect(request.image))?.Config.Labels ?? {}
+            gateway = await (o.gateway as NonNullable<typeof o.gateway>)(labels, (line) => {
+              task.output = line
+            })
+            task.title = `Egress gateway ready (${request.egress.mode})`
+          },
+        },
+        {
           title: `Container ${request.name}`,
           task: async (_, task) => {
+            const made = { ...request, gateway }
             if (decision.action === 'recreate' && existing) {
               task.title = `Recreating ${request.name}: ${decision.why} (sessions are kept in ${request.volume})`
-              port = await service.recreate(existing, request, o.secrets)
+              port = await service.recreate(existing, made, o.secrets)
             } else if (decision.action === 'start' && existing) {
-              await service.start(existing)
+              await service.start(existing, o.gatewayMaker)
               port = portOf(existing)
             } else {
-              port = await service.create(request, o.secrets)
+              port = await service.create(made, o.secrets)
             }
             if (port === undefined)
               throw new CaigedError(`${request.name} has no port label; recreate it with --recreate.`)

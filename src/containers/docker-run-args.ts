@@ -1,6 +1,13 @@
+import { proxyUrl } from '../egress/names.js'
 import { Label } from '../labels.js'
 import { ContainerPath, PASSWORD_ENV, containerLabels, type ContainerRequest } from './request.js'
 import { SERVER_PORT } from './server.js'
+
+/**
+ * Every caiged container runs so: tini as PID 1 (it stops on SIGTERM at once, and zombies are
+ * reaped), no new privileges, no capabilities.
+ */
+export const HARDENING = ['--init', '--security-opt', 'no-new-privileges', '--cap-drop', 'ALL'] as const
 
 export interface RunSpec {
   /** argv after `docker create`: no secret value anywhere in it. */
@@ -20,16 +27,12 @@ export function runSpec(
   // Never the default bridge: a network of its own, or the one the user named.
   const args = ['--name', request.name, '--hostname', request.name, '--network', request.network.name]
   for (const [key, value] of Object.entries(containerLabels(request))) args.push('--label', `${key}=${value}`)
+  args.push(...HARDENING)
+  // Loopback only: the server can run any command in the box, so nothing else may reach it. With
+  // an egress policy the gateway publishes it (an internal network publishes nothing).
+  if (request.egress.mode === 'open') args.push('-p', `127.0.0.1:${request.hostPort}:${SERVER_PORT}`)
+  else args.push(...proxyEnv(request.name))
   args.push(
-    // tini as PID 1: the server stops on SIGTERM at once, and zombies are reaped.
-    '--init',
-    '--security-opt',
-    'no-new-privileges',
-    '--cap-drop',
-    'ALL',
-    // Loopback only: the server can run any command in the box, so nothing else may reach it.
-    '-p',
-    `127.0.0.1:${request.hostPort}:${SERVER_PORT}`,
     '--mount',
     mount({ type: 'bind', src: request.workdir, dst: ContainerPath.workspace }),
     '--mount',
@@ -63,14 +66,12 @@ export function runSpec(
       '--mount',
       mount({ type: 'bind', src: request.ssh.key, dst: ContainerPath.sshKey, readonly: '' }),
     )
-    args.push(
-      '-e',
-      `GIT_SSH_COMMAND=ssh -i ${ContainerPath.sshKey} -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new`,
-    )
   } else if (request.ssh.agentSocket) {
     args.push('--mount', mount({ type: 'bind', src: request.ssh.agentSocket, dst: ContainerPath.sshAgent }))
     args.push('-e', `SSH_AUTH_SOCK=${ContainerPath.sshAgent}`)
   }
+  const ssh = gitSshCommand(request)
+  if (ssh) args.push('-e', `GIT_SSH_COMMAND=${ssh}`)
   // Identity through git's own environment: no host git config file is copied in.
   if (request.git.mode !== 'none' && request.git.name && request.git.email) {
     for (const who of ['AUTHOR', 'COMMITTER']) {
@@ -98,6 +99,39 @@ export function runSpec(
   if (request.secretEnvFile) args.push('--env-file', request.secretEnvFile)
   args.push(request.image)
   return { args, env }
+}
+
+/**
+ * The proxy variables (upper and lower case: tools read one or the other). NO_PROXY holds literal
+ * loopback names only: Bun matches no CIDR, and nothing else may bypass the gateway.
+ */
+export function proxyEnv(agent: string): string[] {
+  const url = proxyUrl(agent)
+  const values = { HTTP_PROXY: url, HTTPS_PROXY: url, NO_PROXY: 'localhost,127.0.0.1,::1' }
+  return Object.entries(values).flatMap(([name, value]) => [
+    '-e',
+    `${name}=${value}`,
+    '-e',
+    `${name.toLowerCase()}=${value}`,
+  ])
+}
+
+/**
+ * git's ssh: the agent's own key when it has one, and with an egress policy through the gateway
+ * (an HTTP CONNECT tunnel by OpenBSD netcat), which allows host:22 only where a rule says so.
+ */
+export function gitSshCommand(
+  request: Pick<ContainerRequest, 'name' | 'ssh' | 'egress'>,
+): string | undefined {
+  const options: string[] = []
+  if (request.ssh.key) {
+    options.push(`-i ${ContainerPath.sshKey}`, '-o IdentitiesOnly=yes', '-o StrictHostKeyChecking=accept-new')
+  }
+  if (request.egress.mode !== 'open') {
+    const gateway = new URL(proxyUrl(request.name)).host
+    options.push(`-o ProxyCommand="nc -X connect -x ${gateway} %h %p"`)
+  }
+  return options.length ? `ssh ${options.join(' ')}` : undefined
 }
 
 /** One --mount value; fields holding "," or '"' are CSV-quoted, as docker parses them. */

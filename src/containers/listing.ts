@@ -15,11 +15,21 @@ export interface ContainerRow {
   port: number | undefined
   image: string
   opencodeVersion: string
+  /** The egress preset (open, balanced, locked), and whether its gateway runs. */
+  egress: string
+  gateway: 'running' | 'stopped' | 'missing' | 'none'
 }
 
-/** Turns one `docker ps` line into a row. Pure. */
-export function toContainerRow(entry: ListedContainer): ContainerRow {
+/** A caiged egress gateway (it serves an agent; lists and bulk commands show agents only). */
+export function isGatewayEntry(entry: ListedContainer): boolean {
+  return entry.labelMap[Label.role] === 'egress'
+}
+
+/** Turns one `docker ps` line into a row, given the gateways listed with it. Pure. */
+export function toContainerRow(entry: ListedContainer, gateways: ListedContainer[] = []): ContainerRow {
   const labels = entry.labelMap
+  const egress = labels[Label.egress] ?? 'open'
+  const gateway = gateways.find((g) => g.labelMap[Label.container] === entry.Names)
   return {
     name: entry.Names,
     id: entry.ID.slice(0, 12),
@@ -31,6 +41,9 @@ export function toContainerRow(entry: ListedContainer): ContainerRow {
     port: livePortOr(labels, entry.Ports),
     image: entry.Image,
     opencodeVersion: labels[Label.opencodeVersion] ?? '',
+    egress,
+    gateway:
+      egress === 'open' ? 'none' : !gateway ? 'missing' : gateway.State === 'running' ? 'running' : 'stopped',
   }
 }
 
@@ -38,7 +51,7 @@ const LIVE_PORT = new RegExp(
   `(?:^|,\\s*)(?:127\\.0\\.0\\.1|0\\.0\\.0\\.0|\\[::1?\\]):(\\d+)->${SERVER_PORT}/tcp`,
 )
 
-/** A running container's live mapping wins; a stopped one has none, so its labels say. */
+/** A running container's live mapping wins; a stopped one (or one behind a gateway) has none, so its labels say. */
 function livePortOr(labels: Record<string, string>, ports: string): number | undefined {
   const live = Number(LIVE_PORT.exec(ports)?.[1])
   return Number.isInteger(live) && live > 0 && live < 65536 ? live : portFromLabels(labels)

@@ -1,3 +1,4 @@
+import type { EgressMode } from '../egress/presets.js'
 import { Label, labelName } from '../labels.js'
 
 /** Where things live inside the container (the image's user is `agent`, HOME /home/agent). */
@@ -33,6 +34,19 @@ export interface ContainerSettings {
   resources: { memory?: string; cpus?: number; pids?: number }
   /** A bridge of its own (the default), or a network the user named (it shares it with others). */
   network: { name: string; own: boolean }
+  /**
+   * open: straight out, as before egress policies. balanced/locked: the agent's own network is
+   * internal (no route, no outside DNS) and its one way out is its gateway's proxy, which goes out
+   * through the `outward` network.
+   */
+  egress: { mode: 'open' } | { mode: Exclude<EgressMode, 'open'>; outward: string }
+}
+
+/** The gateway a request with an egress policy gets: its image and the policy it enforces. */
+export interface GatewayRequest {
+  image: string
+  rules: string
+  policyHash: string
 }
 
 /** A container to create: its settings, the image it runs and the loopback port it is published on. */
@@ -45,6 +59,8 @@ export interface ContainerRequest extends ContainerSettings {
   /** Where the image came from (images/source.ts), and its published digest. */
   imageSource?: 'registry' | 'build' | 'local'
   imageDigest?: string
+  /** Set exactly when egress.mode is not open. */
+  gateway?: GatewayRequest
 }
 
 /** The labels a container made from this request carries; configuration ones are compared on reuse. */
@@ -81,6 +97,7 @@ export function configLabels(request: ContainerSettings): Record<string, string>
     [Label.ssh]: request.ssh.key ? `key ${request.ssh.key}` : request.ssh.agentSocket ? 'agent' : 'none',
     [Label.resources]: resourceText(request.resources),
     [Label.network]: request.network.own ? 'own' : request.network.name,
+    [Label.egress]: request.egress.mode,
   }
 }
 
@@ -97,7 +114,12 @@ function resourceText(r: ContainerSettings['resources']): string {
 export function configDrift(requested: Record<string, string>, existing: Record<string, string>): string[] {
   const show = (v: string) => (v === '' ? 'none' : v)
   // Before caiged recorded the network, every container sat on the default bridge: that differs.
-  const had: Record<string, string> = { [Label.network]: 'default bridge', ...existing }
+  // ... and went straight out: no egress policy.
+  const had: Record<string, string> = {
+    [Label.network]: 'default bridge',
+    [Label.egress]: 'open',
+    ...existing,
+  }
   return Object.entries(requested)
     .filter(([key, want]) => had[key] !== undefined && show(had[key] as string) !== show(want))
     .map(([key, want]) => `${labelName(key)}: ${show(had[key] as string)} → ${show(want)}`)

@@ -7,14 +7,17 @@ import { isLoopbackPortFree } from '../host/ports.js'
 import { Label, MANAGED_FILTER } from '../labels.js'
 import { HealthTimeout, waitForHealthy, type Health, type WaitOptions } from '../opencode/health.js'
 import { lastLine } from '../text.js'
+import { GatewayNameTaken, Gateways, gatewayName } from '../egress/gateway.js'
 import { runSpec } from './docker-run-args.js'
 import { candidatePorts } from './ports.js'
-import { ContainerPath, type ContainerRequest } from './request.js'
+import { ContainerPath, networkName, type ContainerRequest, type GatewayRequest } from './request.js'
 import { portFromLabels, serverUrl } from './server.js'
 
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/
 // Concurrent runs race for the same lowest port: each loser moves on to the next one.
 const MAX_CREATE_ATTEMPTS = 32
+/** How long a run waits for the gateway of an agent another run is making: 100 polls of 100 ms. */
+const GATEWAY_WAIT_POLLS = 100
 
 export type ReconcileAction = 'reused' | 'started' | 'created' | 'recreated'
 
@@ -43,6 +46,17 @@ export interface Secrets {
   values: Record<string, string>
 }
 
+/** The gateway an agent gets when it must be made anew (on start or repair): what it enforces. */
+export interface GatewayMaker {
+  outward: string
+  make(): Promise<GatewayRequest>
+}
+
+/** An agent's egress mode, from its labels: containers made before policies existed are open. */
+export function egressModeOf(container: ContainerInspect): string {
+  return container.Config.Labels[Label.egress] ?? 'open'
+}
+
 /** The host port a caiged container's server is published on, from its labels. */
 export function portOf(container: ContainerInspect): number | undefined {
   return portFromLabels(container.Config.Labels)
@@ -53,6 +67,7 @@ export class ContainerService {
   private readonly portLooksFree: (port: number) => Promise<boolean>
   private readonly waitForServer: typeof waitForHealthy
   private readonly clock: WaitOptions['clock']
+  readonly gateways: Gateways
 
   constructor(
     private readonly docker: Docker,
@@ -67,19 +82,49 @@ export class ContainerService {
     this.clock = seams.clock
     this.portLooksFree = seams.portLooksFree ?? isLoopbackPortFree
     this.waitForServer = seams.waitForServer ?? waitForHealthy
+    this.gateways = new Gateways(docker)
   }
 
-  /** A caiged container by name; an unrelated container of that name is refused, never touched. */
-  async find(name: string): Promise<ContainerInspect | undefined> {
+  /**
+   * An agent and its gateway in one docker process (the warm path's one call). Either may be
+   * missing; neither is returned unless caiged made it as such.
+   */
+  async findWithGateway(
+    name: string,
+  ): Promise<{ agent: ContainerInspect | undefined; gateway: ContainerInspect | undefined }> {
     if (!CONTAINER_NAME.test(name)) throw usageError(`"${name}" is not a valid container name.`)
-    const container = await this.docker.containers.inspect(name)
+    const found = await this.docker.containers.inspectMany([name, gatewayName(name)])
+    const agent = this.checkedAgent(
+      name,
+      found.find((c) => c.Name === name),
+    )
+    const gateway = this.gateways.checked(
+      name,
+      found.find((c) => c.Name === gatewayName(name)),
+    )
+    return { agent, gateway }
+  }
+
+  private checkedAgent(name: string, container: ContainerInspect | undefined): ContainerInspect | undefined {
     if (container && container.Config.Labels[Label.managed] !== 'true') {
       throw new CaigedError(`The container "${name}" was not made by caiged; caiged leaves it alone.`, {
         exitCode: ExitCode.Usage,
         hint: 'caiged containers list shows the containers caiged manages.',
       })
     }
+    if (container && container.Config.Labels[Label.role] === 'egress') {
+      throw new CaigedError(
+        `${name} is the egress gateway of ${container.Config.Labels[Label.container] ?? 'an agent'}; it comes and goes with its agent.`,
+        { exitCode: ExitCode.Usage, hint: 'Name the agent instead (caiged containers list shows them).' },
+      )
+    }
     return container
+  }
+
+  /** A caiged container by name; an unrelated container of that name is refused, never touched. */
+  async find(name: string): Promise<ContainerInspect | undefined> {
+    if (!CONTAINER_NAME.test(name)) throw usageError(`"${name}" is not a valid container name.`)
+    return this.checkedAgent(name, await this.docker.containers.inspect(name))
   }
 
   async get(name: string): Promise<ContainerInspect> {
@@ -93,8 +138,12 @@ export class ContainerService {
     return container
   }
 
-  /** Starts a stopped container on the port it was made with (by id: the one that was looked at). */
-  async start(container: ContainerInspect): Promise<void> {
+  /**
+   * Starts a stopped container on the port it was made with (by id: the one that was looked at),
+   * its gateway first when it has an egress policy.
+   */
+  async start(container: ContainerInspect, gateway?: GatewayMaker): Promise<void> {
+    if (egressModeOf(container) !== 'open') await this.ensureGateway(container, gateway)
     const result = await this.docker.containers.start(container.Id)
     if (result.exitCode === 0) return
     if (isNotFound(result.stderr)) throw new ContainerGoneError(container.Name)
@@ -108,6 +157,64 @@ export class ContainerService {
       )
     }
     throw new CaigedError(`Cannot start ${container.Name}: ${lastLine(result.stderr)}`)
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return this.clock ? this.clock.sleep(ms) : new Promise((resolve) => setTimeout(resolve, ms))
+  }
+
+  /**
+   * Makes sure an agent's gateway runs: started when stopped, made anew (on the agent's port) when
+   * gone and the caller can say what it enforces. Says what it did.
+   */
+  async ensureGateway(
+    agent: ContainerInspect,
+    maker: GatewayMaker | undefined,
+    known?: ContainerInspect | null,
+  ): Promise<'running' | 'started' | 'created'> {
+    let gateway = known === undefined ? await this.gateways.find(agent.Name) : (known ?? undefined)
+    // An agent never started is being made by another run, its gateway with it: wait for that.
+    for (
+      let i = 0;
+      agent.State.Status === 'created' && !gateway?.State.Running && i < GATEWAY_WAIT_POLLS;
+      i++
+    ) {
+      await this.sleep(100)
+      gateway = await this.gateways.find(agent.Name)
+    }
+    if (gateway?.State.Running) return 'running'
+    if (gateway) {
+      try {
+        await this.gateways.start(gateway, agent.Name)
+      } catch (error) {
+        // Started (or replaced) by another run meanwhile is as good.
+        if ((await this.gateways.find(agent.Name))?.State.Running) return 'running'
+        throw error
+      }
+      return 'started'
+    }
+    const port = portOf(agent)
+    if (!maker || port === undefined) {
+      throw new CaigedError(`The egress gateway of ${agent.Name} is gone, so the agent has no way out.`, {
+        hint: `${'caiged run'} for its project makes it anew (caiged containers list shows the project).`,
+      })
+    }
+    const made = await this.gateways.create({
+      ...(await maker.make()),
+      agent: agent.Name,
+      outward: maker.outward,
+      agentNetwork: networkName(agent.Name),
+      hostPort: port,
+    })
+    if (made === 'port-taken') {
+      throw new CaigedError(
+        `Cannot restore the gateway of ${agent.Name}: its port 127.0.0.1:${port} is taken.`,
+        {
+          hint: 'Free that port, or run again with --recreate to move the container to a free port (sessions are kept).',
+        },
+      )
+    }
+    return 'created'
   }
 
   /**
@@ -126,22 +233,44 @@ export class ContainerService {
       .filter((c) => c.Names !== request.name)
       .map((c) => portFromLabels(c.labelMap))
       .filter((p): p is number => p !== undefined)
-    if (request.network.own) await this.ensureOwnNetwork(request.network.name, request.name)
+    const gated = request.egress.mode !== 'open'
+    if (gated && !request.gateway) throw new Error('an agent with an egress policy needs its gateway')
+    if (request.network.own) await this.ensureOwnNetwork(request.network.name, request.name, gated)
+    if (request.egress.mode !== 'open') await this.ensureOutwardNetwork(request.egress.outward)
     const candidates = candidatePorts(taken)
     if (preferredPort && candidates.includes(preferredPort)) candidates.unshift(preferredPort)
     let attempts = 0
     for (const port of candidates) {
       if (!(await this.portLooksFree(port))) continue
+      // The agent is created first: its name is the lock two runs of one project race for.
       const spec = runSpec({ ...request, hostPort: port }, secrets)
       const created = await this.docker.containers.create(spec.args, spec.env)
       if ('failure' in created) {
         if (isNameConflict(created.failure.stderr)) throw new NameTakenError(request.name)
         throw new CaigedError(`docker create failed for ${request.name}: ${lastLine(created.failure.stderr)}`)
       }
+      // Ours, made a moment ago: removed by id on failure, so nothing half-made remains.
+      const undo = async (...ids: (string | undefined)[]) => {
+        for (const id of ids) if (id) await this.docker.containers.removeIfPresent(id).catch(() => undefined)
+      }
+      // Then its gateway, which holds the port; started before the agent, whose first request
+      // finds its proxy up.
+      let gatewayId: string | undefined
+      if (request.gateway && request.egress.mode !== 'open') {
+        const made = await this.createGateway(request, request.egress.outward, port).catch(async (error) => {
+          await undo(created.id)
+          throw error
+        })
+        if (made === 'port-taken') {
+          await undo(created.id)
+          if (++attempts >= MAX_CREATE_ATTEMPTS) throw new CaigedError(`No free port for ${request.name}.`)
+          continue
+        }
+        gatewayId = made.id
+      }
       const started = await this.docker.containers.start(created.id)
       if (started.exitCode === 0) return port
-      // Ours, made a moment ago: removed by its id, so nothing half-made remains.
-      await this.docker.containers.remove(created.id, { force: true }).catch(() => undefined)
+      await undo(created.id, gatewayId)
       if (!isPortConflict(started.stderr) || ++attempts >= MAX_CREATE_ATTEMPTS) {
         throw new CaigedError(`docker start failed for ${request.name}: ${lastLine(started.stderr)}`)
       }
@@ -152,14 +281,59 @@ export class ContainerService {
   }
 
   /**
-   * The container's own network: made here, or made by another run for this container. A network
-   * of that name that someone else made is never joined: it may hold containers the agent must not reach.
+   * The gateway of an agent this run has just created. This run holds the agent's name, so a
+   * gateway of that name is a leftover (of a run that died, or of an agent removed by hand): it is
+   * removed, by id, and made anew.
    */
-  private async ensureOwnNetwork(network: string, container: string): Promise<void> {
+  private async createGateway(
+    request: Omit<ContainerRequest, 'hostPort'>,
+    outward: string,
+    port: number,
+  ): Promise<{ id: string } | 'port-taken'> {
+    const spec = {
+      ...(request.gateway as GatewayRequest),
+      agent: request.name,
+      outward,
+      agentNetwork: request.network.name,
+      hostPort: port,
+    }
+    try {
+      return await this.gateways.create(spec)
+    } catch (error) {
+      if (!(error instanceof GatewayNameTaken)) throw error
+      const leftover = await this.gateways.find(request.name)
+      if (leftover) await this.docker.containers.removeIfPresent(leftover.Id)
+      return this.gateways.create(spec)
+    }
+  }
+
+  /** The user-defined network gateways go out through: made (labelled) when absent, else used as it is. */
+  private async ensureOutwardNetwork(network: string): Promise<void> {
+    await this.docker.networks.ensure(network, { [Label.managed]: 'true', [Label.role]: 'egress' })
+  }
+
+  /**
+   * The container's own network: made here, or made by another run for this container. A network
+   * of that name that someone else made is never joined: it may hold containers the agent must not
+   * reach. An agent with an egress policy gets an internal one (no route out, no outside DNS); when
+   * the policy was switched on or off, caiged's own network is made anew (nothing uses it then).
+   */
+  private async ensureOwnNetwork(network: string, container: string, internal: boolean): Promise<void> {
     const labels = { [Label.managed]: 'true', [Label.container]: container }
-    if ((await this.docker.networks.ensure(network, labels)) === 'created') return
-    const found = await this.docker.networks.labels(network)
-    if (found?.[Label.managed] === 'true' && found[Label.container] === container) return
+    if ((await this.docker.networks.ensure(network, labels, { internal })) === 'created') return
+    const found = await this.docker.networks.describe(network)
+    if (found?.labels[Label.managed] === 'true' && found.labels[Label.container] === container) {
+      if (found.internal === internal) return
+      if (!(await this.docker.networks.remove(network))) {
+        throw new CaigedError(
+          `The network ${network} of ${container} is still in use; it cannot be remade.`,
+          {
+            hint: `docker network inspect ${network} shows what uses it.`,
+          },
+        )
+      }
+      return this.ensureOwnNetwork(network, container, internal)
+    }
     throw new CaigedError(
       `A network named ${network} exists, but caiged did not make it for ${container}; the agent is not put on it.`,
       {
@@ -176,6 +350,8 @@ export class ContainerService {
   ): Promise<number> {
     // By id: if another process recreated it first, its new container is left alone.
     await this.docker.containers.removeIfPresent(existing.Id)
+    // Its gateway holds its port: it goes too (made anew for the new settings, if they have a policy).
+    if (egressModeOf(existing) !== 'open') await this.gateways.removeFor(existing.Name)
     return this.create(request, secrets, portOf(existing))
   }
 

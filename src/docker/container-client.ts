@@ -38,6 +38,22 @@ export class ContainerClient {
   }
 
   /**
+   * Several containers in one docker process (the warm path's one call); those missing are left out.
+   */
+  async inspectMany(names: string[]): Promise<ContainerInspect[]> {
+    const args = ['container', 'inspect', '--', ...names]
+    const result = await this.cli.exec(args)
+    // docker prints the ones it found and exits 1 when any is missing.
+    const missingOnly = result.stderr
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .every((line) => isNotFound(line))
+    if (result.exitCode !== 0 && !missingOnly) throw commandFailed(args, result)
+    if (result.stdout.trim() === '') return []
+    return parseDockerJson(z.array(ContainerInspectSchema), result.stdout, 'docker container inspect')
+  }
+
+  /**
    * `docker create` with the given argv (after "create"). Secret values travel in `env`, never in
    * args. Returns the new container's id, or the failure for the caller to explain (name taken, ...).
    * Created and started apart, so a failed start is undone by id: by name it could hit a container
@@ -73,7 +89,9 @@ export class ContainerClient {
     const args = ['rm', '--force', '--', id]
     const result = await this.cli.exec(args)
     if (result.exitCode === 0) return true
-    if (isNotFound(result.stderr)) return false
+    // Another command is removing it right now: gone all the same.
+    if (isNotFound(result.stderr) || /removal of container .* is already in progress/i.test(result.stderr))
+      return false
     throw commandFailed(args, result)
   }
 
@@ -105,6 +123,17 @@ export class ContainerClient {
   async logsTail(name: string, lines = 20): Promise<string> {
     const result = await this.cli.exec(['logs', '--tail', String(lines), '--', name])
     return `${result.stdout}\n${result.stderr}`.trim()
+  }
+
+  /** What a container printed on stdout, all of it, or followed with each line (until interrupted). */
+  async logLines(
+    name: string,
+    options: { follow?: boolean; onLine?: (line: string) => void } = {},
+  ): Promise<string> {
+    const args = ['logs', ...(options.follow ? ['--follow', '--since', '0s'] : []), '--', name]
+    const result = await this.cli.exec(args, { onLine: options.onLine })
+    if (result.exitCode !== 0) throw commandFailed(args, result)
+    return result.stdout
   }
 
   /** `docker logs [-f]` to the terminal; returns docker's exit code. */

@@ -6,9 +6,17 @@ import { isNotFound } from './errors.js'
 export class NetworkClient {
   constructor(private readonly cli: DockerRunner) {}
 
-  /** Creates a labelled bridge network; says whether it was there already (its maker is the caller's to check). */
-  async ensure(name: string, labels: Record<string, string>): Promise<'created' | 'existed'> {
+  /**
+   * Creates a labelled bridge network; says whether it was there already (its maker is the
+   * caller's to check). An internal one has no route out and no outside DNS.
+   */
+  async ensure(
+    name: string,
+    labels: Record<string, string>,
+    options: { internal?: boolean } = {},
+  ): Promise<'created' | 'existed'> {
     const args = ['network', 'create', '--driver', 'bridge']
+    if (options.internal) args.push('--internal')
     for (const [key, value] of Object.entries(labels)) args.push('--label', `${key}=${value}`)
     args.push('--', name)
     const result = await this.cli.exec(args)
@@ -26,6 +34,24 @@ export class NetworkClient {
       throw commandFailed(args, result)
     }
     return (JSON.parse(result.stdout || '{}') as Record<string, string> | null) ?? {}
+  }
+
+  /** A network's labels and whether it is internal, or undefined when there is none of that name. */
+  async describe(name: string): Promise<{ labels: Record<string, string>; internal: boolean } | undefined> {
+    const args = ['network', 'inspect', '--format', '{{json .Labels}} {{.Internal}}', '--', name]
+    const result = await this.cli.exec(args)
+    if (result.exitCode !== 0) {
+      if (isNotFound(result.stderr) || /not found/i.test(result.stderr)) return undefined
+      throw commandFailed(args, result)
+    }
+    const match = /^(.*?)\s+(true|false)$/s.exec(result.stdout.trim())
+    const labels = (JSON.parse(match?.[1] || '{}') as Record<string, string> | null) ?? {}
+    return { labels, internal: match?.[2] === 'true' }
+  }
+
+  /** Connects a container (by id, created or running) to a network. */
+  async connect(network: string, container: string): Promise<void> {
+    await this.cli.run(['network', 'connect', '--', network, container])
   }
 
   /** Removes a network; false when it is gone already or still in use (a new container took it). */

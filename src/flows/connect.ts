@@ -1,6 +1,6 @@
 import { ContainerPath } from '../containers/request.js'
 import { serverUrl } from '../containers/server.js'
-import { portOf } from '../containers/service.js'
+import { egressModeOf, portOf } from '../containers/service.js'
 import type { Deps } from '../deps.js'
 import { CaigedError } from '../errors.js'
 import { checkClientServerVersions } from '../opencode/compat.js'
@@ -42,6 +42,15 @@ export async function connectAgent(o: { name: string }, d: Deps): Promise<number
   if (port === undefined)
     throw new CaigedError(`${container.Name} has no port label (made by an old caiged?); recreate it.`)
   const password = await sessionPassword(container.Name, d.paths.saltFile, { mayCreateSalt: false })
+  // Its port is published by its gateway: one found stopped is started (it keeps its policy).
+  if (
+    egressModeOf(container) !== 'open' &&
+    (await service.ensureGateway(container, undefined)) === 'started'
+  ) {
+    d.io.warn(
+      `The egress gateway of ${container.Name} was stopped, so the agent had no way out; started it again.`,
+    )
+  }
   const health = await service.waitHealthy(container.Name, port, password, 30_000)
   return attachTui({ name: container.Name, port, password, serverVersion: health.version, hostVersion }, d)
 }

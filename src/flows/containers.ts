@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises'
-import { toContainerRow, type ContainerRow } from '../containers/listing.js'
+import { isGatewayEntry, toContainerRow, type ContainerRow } from '../containers/listing.js'
 import { networkName, volumeName } from '../containers/request.js'
 import { serverUrl } from '../containers/server.js'
-import { ContainerGoneError, portOf, type ContainerService } from '../containers/service.js'
+import { ContainerGoneError, egressModeOf, portOf, type ContainerService } from '../containers/service.js'
 import type { Deps } from '../deps.js'
 import type { ContainerInspect } from '../docker/schemas.js'
 import { CaigedError, CancelledError, usageError } from '../errors.js'
@@ -17,8 +17,13 @@ export type ListedRow = ContainerRow & { password?: string }
 export async function listContainers(o: { passwords: boolean }, d: Deps): Promise<ListedRow[]> {
   // The salt is read (never made) first: a corrupt one is reported before anything else is done.
   const salt = o.passwords ? await sessionSalt(d.paths.saltFile, { mayCreateSalt: false }) : undefined
+  // One docker process: agents and their gateways carry the same managed label.
   const entries = await d.docker.containers.list({ all: true, labels: MANAGED_FILTER })
-  const rows: ListedRow[] = entries.map(toContainerRow).sort((a, b) => a.name.localeCompare(b.name))
+  const gateways = entries.filter(isGatewayEntry)
+  const rows: ListedRow[] = entries
+    .filter((e) => !isGatewayEntry(e))
+    .map((e) => toContainerRow(e, gateways))
+    .sort((a, b) => a.name.localeCompare(b.name))
   if (salt !== undefined) for (const row of rows) row.password = derivePassword(row.name, salt)
   return rows
 }
@@ -76,9 +81,13 @@ export async function stopContainer(o: { name: string; remove: boolean }, d: Dep
   // By id: the container looked at, not one another command made under its name since.
   const stopped = container.State.Running ? await d.docker.containers.stop(container.Id) : false
   if (container.State.Running && !stopped) throw new ContainerGoneError(container.Name)
+  // Its gateway after it: while the agent ran, its way out stayed where it was.
+  const gated = egressModeOf(container) !== 'open'
+  if (gated) await d.containers.gateways.stopFor(container.Name)
   if (o.remove) {
     if (!(await d.docker.containers.removeIfPresent(container.Id)))
       throw new ContainerGoneError(container.Name)
+    if (gated) await d.containers.gateways.removeFor(container.Name)
     await removeOwnNetwork(container.Name, d)
     return { ...base, outcome: 'removed' }
   }
@@ -87,7 +96,8 @@ export async function stopContainer(o: { name: string; remove: boolean }, d: Dep
 
 /** Stops every running caiged container; one that went away meanwhile is not a failure. */
 export async function stopAllContainers(d: Deps): Promise<{ stopped: string[]; gone: string[] }> {
-  const running = await d.docker.containers.list({ labels: MANAGED_FILTER })
+  const listed = await d.docker.containers.list({ labels: MANAGED_FILTER })
+  const running = listed.filter((c) => !isGatewayEntry(c))
   const stopped: string[] = []
   const gone: string[] = []
   const failed: string[] = []
@@ -101,6 +111,10 @@ export async function stopAllContainers(d: Deps): Promise<{ stopped: string[]; g
       }
     }),
   )
+  // The gateways once their agents are down (none of them is reported: they serve an agent).
+  await Promise.all(
+    listed.filter(isGatewayEntry).map((g) => d.docker.containers.stop(g.ID, 3).catch(() => false)),
+  )
   if (failed.length) throw new CaigedError(`Could not stop: ${failed.join('; ')}`)
   return { stopped: stopped.sort(), gone: gone.sort() }
 }
@@ -110,6 +124,8 @@ export interface RemoveTarget {
   id: string
   running: boolean
   volume: string
+  /** It has an egress gateway, which goes with it. */
+  gated: boolean
 }
 
 /** Removes the named caiged containers (or all), and with volumes their sessions. */
@@ -121,12 +137,15 @@ export async function removeContainers(
   if (o.names.length === 0 && !o.all) throw usageError('Which containers? Name them, or use --all.')
   const service = d.containers
   const targets: RemoveTarget[] = o.all
-    ? (await d.docker.containers.list({ all: true, labels: MANAGED_FILTER })).map((c) => ({
-        name: c.Names,
-        id: c.ID,
-        running: c.State === 'running',
-        volume: c.labelMap[Label.volume] ?? volumeName(c.Names),
-      }))
+    ? (await d.docker.containers.list({ all: true, labels: MANAGED_FILTER }))
+        .filter((c) => !isGatewayEntry(c))
+        .map((c) => ({
+          name: c.Names,
+          id: c.ID,
+          running: c.State === 'running',
+          volume: c.labelMap[Label.volume] ?? volumeName(c.Names),
+          gated: (c.labelMap[Label.egress] ?? 'open') !== 'open',
+        }))
     : await Promise.all(
         o.names.map(async (n) => {
           const c = await service.get(n)
@@ -135,6 +154,7 @@ export async function removeContainers(
             id: c.Id,
             running: c.State.Running,
             volume: c.Config.Labels[Label.volume] ?? volumeName(c.Name),
+            gated: egressModeOf(c) !== 'open',
           }
         }),
       )
@@ -156,6 +176,7 @@ export async function removeContainers(
     // By id: only the container that was looked at (and confirmed) is removed.
     if (await d.docker.containers.removeIfPresent(target.id)) removed.push(target.name)
     else gone.push(target.name)
+    if (target.gated) await d.containers.gateways.removeFor(target.name)
     await removeOwnNetwork(target.name, d)
     if (o.volumes && (await d.docker.volumes.remove(target.volume))) volumes.push(target.volume)
   }

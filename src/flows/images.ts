@@ -6,6 +6,7 @@ import { REGISTRY_PATH } from '../config/schema.js'
 import { imagePrefix } from '../containers/naming.js'
 import type { Deps } from '../deps.js'
 import { parseDockerJson } from '../docker/parse.js'
+import { GATEWAY_TARGET, gatewayFilesHash } from '../egress/image.js'
 import { CaigedError, usageError } from '../errors.js'
 import { runBake } from '../images/bake.js'
 import { ImageBuilder, type ImageStatus, type PreparedPlan } from '../images/image-builder.js'
@@ -214,7 +215,11 @@ export async function bakeImages(
   for (const s of o.sets) if (!/^[^=\s]+=/.test(s)) throw usageError(`--set "${s}" is not TARGET.KEY=VALUE.`)
 
   const includeBase = o.targets.length === 0 || o.targets.includes('base')
-  const named = o.targets.filter((t) => t !== 'base').map((t) => t.replace(/^spin-/, ''))
+  // The egress gateway goes with everything (or by name): a team's agents run behind the same one.
+  const includeGateway = o.targets.length === 0 || o.targets.includes(GATEWAY_TARGET)
+  const named = o.targets
+    .filter((t) => t !== 'base' && t !== GATEWAY_TARGET)
+    .map((t) => t.replace(/^spin-/, ''))
   const spins = await loadSpins(named, o.targets.length === 0, o.project, d)
   const packages = await packageCache(d)
   const requested = o.opencodeVersions.length ? o.opencodeVersions : [undefined]
@@ -249,10 +254,12 @@ export async function bakeImages(
       .filter((dir): dir is string => dir !== undefined)
       .map((dir) => path.resolve(dir))
     const plainTargets = ['base', ...prepared.plan.spins.map((s) => spinTarget(s.name))]
-    // Every target bake really builds: one per version in a matrix, each with its own cache.
-    const cacheTargets = matrix
-      ? versions.flatMap((v) => plainTargets.map((t) => versionTarget(t, v)))
-      : plainTargets
+    // Every target bake really builds: one per version in a matrix, each with its own cache (the
+    // gateway holds no OpenCode: one for every version).
+    const cacheTargets = [
+      ...(matrix ? versions.flatMap((v) => plainTargets.map((t) => versionTarget(t, v))) : plainTargets),
+      ...(includeGateway ? [GATEWAY_TARGET] : []),
+    ]
     const versionOf = (target: string) =>
       versions.find((v) => target === versionTarget(target.replace(/-oc[^-]+$/, ''), v)) ?? version
     const platforms = o.platforms.length ? o.platforms : archs.map((a) => `linux/${a}`)
@@ -264,9 +271,10 @@ export async function bakeImages(
       prepared,
       spins: prepared.plan.spins,
       includeBase,
+      extraTargets: includeGateway ? [GATEWAY_TARGET] : [],
       pkgDir,
       platforms: o.platforms,
-      variables: { REGISTRY: o.registry ?? '', TAG: o.tag ?? '' },
+      variables: { REGISTRY: o.registry ?? '', TAG: o.tag ?? '', EGRESS_HASH: await gatewayFilesHash() },
       versions: cells,
       invocation: {
         builder: o.builder,

@@ -27,6 +27,19 @@ import {
 } from '../host/environment.js'
 import { checkSshKey, gitIdentityFor, sshAgentSocket } from '../host/identity.js'
 import { checkMountScope } from '../host/mount-scope.js'
+import { gatewayName } from '../egress/gateway.js'
+import { ensureGatewayImage } from '../egress/image.js'
+import { policyHash, squidRules } from '../egress/policy.js'
+import type { EgressMode } from '../egress/presets.js'
+import {
+  configuredProviders,
+  egressModeFor,
+  outwardNetwork,
+  policyFor,
+  type EgressFlags,
+} from '../egress/resolve.js'
+import { parseHostRule } from '../egress/rules.js'
+import { editsFile, loadEdits, saveEdits } from '../egress/store.js'
 import { baseImageFrom } from '../images/options.js'
 import { imageInputs, opencodeVersionFor, spinFingerprint } from '../images/plan.js'
 import { Label } from '../labels.js'
@@ -36,7 +49,7 @@ import { sessionPassword } from '../secrets/session.js'
 import { spinContentHash } from '../spins/content-hash.js'
 import { findSpin, spinRoots } from '../spins/discovery.js'
 
-export interface RunOptions extends RunSettingFlags {
+export interface RunOptions extends RunSettingFlags, EgressFlags {
   /** The project folder as given (resolved against the current directory). */
   workdir: string
   project?: string
@@ -76,6 +89,8 @@ export interface RunResult {
   action: ReconcileAction
   opencodeVersion: string
   image: RunImage
+  /** The egress preset the agent runs under (open: no gateway). */
+  egress: EgressMode
   /** For the attach and the banner; never part of --json output. */
   password: string
   hostVersion: string | undefined
@@ -101,6 +116,15 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
     throw usageError(
       'Missing --spin: which role should the agent have?',
       'Give --spin dev (caiged spins list), or set a default: caiged config set defaultSpin dev.',
+    )
+  }
+  const egressMode = egressModeFor(o, config)
+  // Rules from the command line are checked before anything is made.
+  for (const rule of [...(o.allowHost ?? []), ...(o.denyHost ?? [])]) parseHostRule(rule)
+  if (o.network && egressMode !== 'open') {
+    throw usageError(
+      `--network ${o.network} puts the agent on a network with a way out that its egress policy (${egressMode}) cannot hold.`,
+      'Add --egress open to join that network knowingly, or leave out --network: the agent then reaches only what its policy allows.',
     )
   }
   const secrets = secretEnv(settings.secretEnvNames, d.env)
@@ -133,7 +157,7 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
   // Independent lookups at once: on the warm path they are most of the time caiged takes.
   const [hostVersion, found, identity, spinHash] = await Promise.all([
     d.hostOpencode.version(),
-    service.find(name),
+    service.findWithGateway(name),
     gitIdentityFor(
       settings.gitIdentity.mode,
       settings.gitIdentity.explicit,
@@ -144,7 +168,7 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
     ),
     spinContentHash(spin.dir),
   ])
-  let existing = found
+  let existing = found.agent
   // A missing or unsupported client is said before any build, when a connect will follow.
   if (o.connect && !hostVersion) throw missingClientError()
   if (o.connect) checkClientSupported(hostVersion)
@@ -172,6 +196,7 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
     ssh,
     resources: settings.resources,
     network: o.network ? { name: o.network, own: false } : { name: networkName(name), own: true },
+    egress: egressMode === 'open' ? { mode: 'open' } : { mode: egressMode, outward: outwardNetwork(config) },
   }
   if (o.network) {
     d.io.warn(
@@ -214,9 +239,86 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
     action,
     opencodeVersion: serverVersion,
     image: used,
+    egress: egressMode,
     password,
     hostVersion,
   })
+
+  // The gateway's side: what it enforces (from every source of the policy) and its image.
+  const edits = egressMode === 'open' ? undefined : await loadEdits(editsFile(d.paths.egressDir, name))
+  // This run's --allow-host/--deny-host replace the last run's (kept, so egress allow/deny keep them).
+  const runFlags = { allow: o.allowHost ?? [], deny: o.denyHost ?? [] }
+  if (edits && JSON.stringify(edits.flags ?? { allow: [], deny: [] }) !== JSON.stringify(runFlags)) {
+    edits.flags = runFlags
+    await saveEdits(editsFile(d.paths.egressDir, name), edits)
+  }
+  const providers =
+    egressMode === 'open'
+      ? []
+      : await configuredProviders(authMtime === undefined ? undefined : authFile, secrets.names)
+  const policyOf = (spinLabels: Record<string, string>) =>
+    policyFor({
+      mode: egressMode,
+      providers,
+      spinLabels,
+      config,
+      edits: edits ?? { allow: [], deny: [] },
+    })
+  const gatewayFor = async (spinLabels: Record<string, string>, onLine?: (line: string) => void) => {
+    const policy = policyOf(spinLabels)
+    if (policy.unknownProviders.length) {
+      d.io.warn(
+        `caiged knows no API host for the provider${policy.unknownProviders.length > 1 ? 's' : ''} ${policy.unknownProviders.join(', ')}: ` +
+          'allow it with --allow-host HOST (or config egress.allow).',
+      )
+    }
+    const gatewayImage = await ensureGatewayImage(
+      d.docker,
+      { imagePrefix: prefix, baseImage, caigedVersion: d.caigedVersion },
+      {
+        builder: o.builder,
+        onLine,
+        registry: o.rebuildImages ? undefined : registry,
+        pull,
+        rebuild: o.rebuildImages,
+      },
+    )
+    return { image: gatewayImage.ref, rules: squidRules(policy), policyHash: policyHash(policy) }
+  }
+  const gatewayMaker = (c: ContainerInspect) =>
+    egressMode === 'open'
+      ? undefined
+      : { outward: outwardNetwork(config), make: () => gatewayFor(c.Config.Labels) }
+
+  /**
+   * The warm path with a policy: a gateway found down is brought back (fail closed meanwhile: the
+   * agent had no way out) and said so; a policy that changed since (config, flags, egress
+   * allow/deny) is loaded into the running gateway, without touching the agent.
+   */
+  const holdGateway = async (agent: ContainerInspect, known: ContainerInspect | null | undefined) => {
+    const maker = gatewayMaker(agent)
+    // known: what the first look found (null: looked, there is none); undefined: look again.
+    const outcome = await service.ensureGateway(agent, maker, known)
+    if (outcome !== 'running') {
+      d.io.warn(
+        `The egress gateway of ${name} was ${outcome === 'created' ? 'gone' : 'stopped'}, so the agent had no way out; ` +
+          `${outcome === 'created' ? 'made it anew' : 'started it again'}.`,
+      )
+    }
+    const gateway = outcome === 'running' && known ? known : await service.gateways.find(name)
+    if (!gateway) throw new ContainerGoneError(gatewayName(name))
+    const policy = policyOf(agent.Config.Labels)
+    const want = policyHash(policy)
+    const current =
+      edits?.applied?.gateway === gateway.Id ? edits.applied.hash : gateway.Config.Labels[Label.egressPolicy]
+    if (current === want) return
+    await service.gateways.apply(gateway, name, squidRules(policy))
+    await saveEdits(editsFile(d.paths.egressDir, name), {
+      ...(edits ?? { allow: [], deny: [] }),
+      applied: { gateway: gateway.Id, hash: want },
+    })
+    d.io.progress(`Loaded the changed egress policy into the gateway of ${name}.`)
+  }
 
   let choice: ImageChoice | undefined
   for (let round = 1; ; round++) {
@@ -245,6 +347,9 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
       // The warm path: one docker process (the container inspect: its labels say its image is
       // current) and one health check.
       const port = portOf(existing) as number
+      if (egressMode !== 'open') {
+        await holdGateway(existing, round === 1 ? (found.gateway ?? null) : undefined)
+      }
       const health = await service.waitHealthy(name, port, password, 30_000)
       return result(port, 'reused', health.version, imageOf(existing))
     }
@@ -278,7 +383,12 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
           onBase: choice?.onBase?.ref,
         },
         auth: authMtime === undefined ? undefined : { file: authFile, mtime: authMtime },
+        gateway: egressMode === 'open' ? undefined : gatewayFor,
+        gatewayMaker: existing ? gatewayMaker(existing) : undefined,
       })
+      // A stopped agent's gateway was started as it was: it gets today's policy too.
+      if (applied.action === 'started' && existing && egressMode !== 'open')
+        await holdGateway(existing, undefined)
       return result(applied.port, applied.action, applied.serverVersion, used)
     } catch (error) {
       // Another run made (or removed) the container meanwhile: look again and decide anew.

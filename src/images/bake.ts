@@ -27,6 +27,8 @@ export interface BakeRequest {
   spins: SpinBuild[]
   /** Name the base target too (bake publishes it on its own). */
   includeBase: boolean
+  /** Other targets of bake/docker-bake.hcl to build with them (the egress gateway). */
+  extraTargets?: string[]
   /** The OpenCode package folder (the build's named context). */
   pkgDir: string
   platforms: string[]
@@ -53,6 +55,7 @@ export async function runBake(docker: Docker, r: BakeRequest): Promise<DockerRes
     targets: [
       ...(r.includeBase ? [matrix ? BASES_BLOCK : 'base'] : []),
       ...r.spins.map((s) => spinTarget(s.name)),
+      ...(r.extraTargets ?? []),
     ],
     buildxVersion: await docker.buildx.version(),
     readDirs: [r.prepared.workDir, r.pkgDir, ...(r.versions ?? []).map((v) => v.pkgDir)],

@@ -49,6 +49,7 @@ export class ImageBuilder {
           packages: spin.manifest.packages ?? [],
           hash: staged.hash,
           description: spin.manifest.description,
+          egress: spin.manifest.egress,
         })
       }
       const plan: ImagePlan = { ...inputs, spins: builds }

@@ -1,5 +1,6 @@
 import { z } from 'zod/v3'
 
+import { HostRules } from '../config/schema.js'
 import { SPIN_NAME_PATTERN } from './names.js'
 
 export { MAX_SPIN_NAME_LENGTH, SPIN_NAME_PATTERN } from './names.js'
@@ -55,6 +56,8 @@ export const SpinManifestSchema = z.strictObject({
   packages: z
     .array(z.string().regex(DEBIAN_PACKAGE, 'must be a Debian package name, optionally "name=version"'))
     .optional(),
+  /** Hosts the spin's tools need (added to the agent's egress policy), or must never reach. */
+  egress: z.strictObject({ allow: HostRules.optional(), deny: HostRules.optional() }).optional(),
   mcp: z
     .record(z.string().regex(MCP_NAME, 'MCP server names use letters, digits, "_" and "-"'), McpServerSchema)
     .optional(),

@@ -12,7 +12,9 @@ import { describeEngine, testBaseImage } from '../support/engine.js'
 
 /**
  * A real agent round trip with no real model: a scripted OpenAI-compatible model runs in its own
- * container on a test network, and the caiged container's OpenCode uses it as its provider.
+ * container on a test network, and the caiged container's OpenCode uses it as its provider. The
+ * test network is the agent's way out (config egress.network): the model is reached through the
+ * agent's egress gateway, allowed by --allow-host, and refused once it is denied.
  */
 describeEngine('agent round trip through the real OpenCode server, with a fake model', () => {
   let world: ReturnType<typeof e2eWorld>
@@ -45,6 +47,9 @@ describeEngine('agent round trip through the real OpenCode server, with a fake m
     )
     if (process.getuid?.() === 0) fs.chownSync(path.join(project, 'opencode.json'), 1000, 1000)
     docker(['network', 'create', network])
+    const configDir = path.join(world.env.XDG_CONFIG_HOME as string, 'caiged')
+    fs.mkdirSync(configDir, { recursive: true })
+    fs.writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({ egress: { network } }))
     const logDir = path.join(world.root, 'model-log')
     fs.mkdirSync(logDir)
     // The host's node binary runs the fake model in a container of the local base image.
@@ -68,12 +73,12 @@ describeEngine('agent round trip through the real OpenCode server, with a fake m
       'node',
       '/fake.mjs',
     ])
-    const result = await caiged(['run', project, '--spin', 'dev', '--no-connect', '--json'], {
-      env: world.env,
-    })
+    const result = await caiged(
+      ['run', project, '--spin', 'dev', '--no-connect', '--json', '--allow-host', `${model}:4300`],
+      { env: world.env },
+    )
     expect(result.exitCode, result.stderr).toBe(0)
     ;({ name, url } = JSON.parse(result.stdout) as { name: string; url: string })
-    docker(['network', 'connect', network, name])
     password = derivePassword(
       name,
       fs.readFileSync(path.join(world.env.XDG_CONFIG_HOME as string, 'caiged', 'salt'), 'utf8').trim(),
@@ -86,14 +91,15 @@ describeEngine('agent round trip through the real OpenCode server, with a fake m
     execFileSync('docker', ['network', 'rm', network], { stdio: 'ignore' })
   })
 
+  const api = (p: string, body?: unknown) =>
+    fetch(`${url}${p}`, {
+      method: body ? 'POST' : 'GET',
+      headers: { authorization: basicAuth(password), 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(120_000),
+    })
+
   it('sends a prompt through the server API, runs the model’s tool calls, and answers with its text', async () => {
-    const api = (p: string, body?: unknown) =>
-      fetch(`${url}${p}`, {
-        method: body ? 'POST' : 'GET',
-        headers: { authorization: basicAuth(password), 'content-type': 'application/json' },
-        body: body ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(120_000),
-      })
     const session = (await (
       await api('/session?directory=%2Fworkspace', { title: 'round trip' })
     ).json()) as { id: string }
@@ -122,5 +128,32 @@ describeEngine('agent round trip through the real OpenCode server, with a fake m
     // The write outside /workspace happened in the container and reached nothing on the host.
     expect(docker(['exec', name, 'cat', '/home/agent/outside.txt'])).toBe('outside')
     expect(fs.readdirSync(project).sort()).toEqual(['from-agent.txt', 'opencode.json'])
+  }, 180_000)
+
+  it('fails with one clear error once the model’s host is denied, and the model sees nothing', async () => {
+    const denied = await caiged(['egress', 'deny', name, `${model}:4300`], { env: world.env })
+    expect(denied.exitCode, denied.stderr).toBe(0)
+    const log = path.join(world.root, 'model-log', 'requests.jsonl')
+    const before = fs.readFileSync(log, 'utf8')
+    const session = (await (await api('/session?directory=%2Fworkspace', { title: 'denied' })).json()) as {
+      id: string
+    }
+    const reply = await api(`/session/${session.id}/message?directory=%2Fworkspace`, {
+      parts: [{ type: 'text', text: 'Say anything.' }],
+    })
+    const message = (await reply.json()) as {
+      info?: { error?: { name?: string; data?: { message?: string } } }
+    }
+    expect(message.info?.error?.data?.message ?? JSON.stringify(message)).toMatch(/403|Forbidden/)
+    expect(fs.readFileSync(log, 'utf8')).toBe(before)
+    const entries = JSON.parse(
+      (await caiged(['egress', 'log', name, '--json'], { env: world.env })).stdout,
+    ) as {
+      destination: string
+      decision: string
+    }[]
+    expect(entries).toContainEqual(
+      expect.objectContaining({ destination: `${model}:4300`, decision: 'denied' }),
+    )
   }, 180_000)
 })

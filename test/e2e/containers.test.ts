@@ -77,9 +77,14 @@ describeEngine('caiged run, connect and containers against the real engine and O
     expect(health.status).toBe(200)
 
     const inspect = JSON.parse(docker(['container', 'inspect', first.name]))[0]
-    expect(inspect.HostConfig.PortBindings['4096/tcp']).toEqual([
+    // Behind its egress gateway (the default): the gateway publishes the port, the agent none.
+    expect(inspect.HostConfig.PortBindings['4096/tcp']).toBeUndefined()
+    const gateway = JSON.parse(docker(['container', 'inspect', `${first.name}-egress`]))[0]
+    expect(gateway.HostConfig.PortBindings['4096/tcp']).toEqual([
       { HostIp: '127.0.0.1', HostPort: String(first.port) },
     ])
+    expect(gateway.HostConfig.CapDrop).toEqual(['ALL'])
+    expect(gateway.HostConfig.SecurityOpt).toEqual(['no-new-privileges'])
     const listening = execFileSync('ss', ['-Hltn'], { encoding: 'utf8' })
     expect(listening).toMatch(new RegExp(`127\\.0\\.0\\.1:${first.port}\\s`))
     expect(listening).not.toMatch(new RegExp(`(0\\.0\\.0\\.0|\\*|\\[::\\]):${first.port}\\s`))
@@ -111,7 +116,7 @@ describeEngine('caiged run, connect and containers against the real engine and O
     ])
   }, 600_000)
 
-  it('reuses the running container on a second run, with one docker process: a container inspect', async () => {
+  it('reuses the running container on a second run, with one docker process: a container inspect (of it and its gateway)', async () => {
     // A PATH shim logs every docker process caiged spawns, then runs the real docker.
     const shim = path.join(world.root, 'docker-shim')
     const log = path.join(world.root, 'docker-calls.log')
@@ -129,8 +134,10 @@ describeEngine('caiged run, connect and containers against the real engine and O
     )
     expect(again.exitCode, again.stderr).toBe(0)
     expect(again.json).toMatchObject({ name: first.name, port: first.port, action: 'reused' })
-    // One docker process: the container's labels say its image is current.
-    expect(fs.readFileSync(log, 'utf8').trim().split('\n')).toEqual([`container inspect -- ${first.name}`])
+    // One docker process: the container's labels say its image is current, its gateway's that it runs.
+    expect(fs.readFileSync(log, 'utf8').trim().split('\n')).toEqual([
+      `container inspect -- ${first.name} ${first.name}-egress`,
+    ])
   }, 120_000)
 
   it('lists it as JSON with spin, project, port and status', async () => {

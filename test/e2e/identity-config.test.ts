@@ -94,7 +94,8 @@ describeEngine('user config and git identity', () => {
       'caiged agent (dev) <agent@caiged.invalid>',
       'OpenSSH',
       'ssh-ed25519',
-      'ssh -i /run/caiged/ssh-key -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new',
+      // The agent's own key, and its way out for ssh: the egress gateway.
+      `ssh -i /run/caiged/ssh-key -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new -o ProxyCommand="nc -X connect -x ${name}-egress:3128 %h %p"`,
     ])
     const mount = (
       JSON.parse(docker(['inspect', '--format', '{{json .Mounts}}', name])) as {

@@ -98,7 +98,18 @@ describeEngine('isolation: every agent on a network of its own, never the defaul
   it('joins a named network only when asked, and says what that allows', async () => {
     const shared = `${world.prefix}-shared`
     docker(['network', 'create', shared])
-    const { json, stderr } = await run(world.project('c'), ['--network', shared])
+    // A named network is a way out an egress policy cannot hold: it takes --egress open.
+    const refused = await caiged(
+      ['run', world.project('c'), '--spin', 'dev', '--no-connect', '--json', '--network', shared],
+      {
+        env: world.env,
+      },
+    )
+    expect(refused.exitCode).toBe(2)
+    expect(JSON.parse(refused.stdout).error.message).toContain(
+      `--network ${shared} puts the agent on a network with a way out`,
+    )
+    const { json, stderr } = await run(world.project('c'), ['--network', shared, '--egress', 'open'])
     expect(networksOf(json.name)).toEqual([shared])
     expect(stderr).toContain(`The agent joins the network ${shared}: it can reach every container on it`)
     docker(['rm', '-f', json.name])

@@ -33,6 +33,7 @@ interface Published {
 describeRegistry('publishing: caiged bake --push to a real registry, two platforms', () => {
   let world: ReturnType<typeof e2eWorld>
   let images: Published[]
+  let gatewayImages: Published[] = []
   let bakeSeconds = 0
   const registryPath = () => `${testRegistry}/${world.prefix}`
 
@@ -61,9 +62,17 @@ describeRegistry('publishing: caiged bake --push to a real registry, two platfor
     bakeSeconds = (Date.now() - started) / 1000
     expect(result.exitCode, result.stderr.slice(-3000)).toBe(0)
     images = (JSON.parse(result.stdout) as { images: Published[] }).images
+    // The egress gateway, published by name (for this machine's platform: it holds no OpenCode).
+    const gateway = await caiged(
+      ['bake', '--push', '--json', '--registry', registryPath(), '--base-image', multiarchBase, 'egress'],
+      { env: world.env },
+    )
+    expect(gateway.exitCode, gateway.stderr.slice(-3000)).toBe(0)
+    gatewayImages = (JSON.parse(gateway.stdout) as { images: Published[] }).images
   }, 900_000)
   afterAll(async () => {
-    for (const image of images ?? []) await deleteFromRegistry(image.ref, image.digest)
+    for (const image of [...(images ?? []), ...(gatewayImages ?? [])])
+      await deleteFromRegistry(image.ref, image.digest)
     world?.cleanup()
   })
 
@@ -178,13 +187,21 @@ describeRegistry('publishing: caiged bake --push to a real registry, two platfor
     expect(
       docker(['inspect', '--format', '{{index .Config.Labels "io.caiged.image-digest"}}', json.name]),
     ).toBe(dev.digest)
+    // Its gateway runs the published gateway image too: the same for the whole team.
+    const version = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string }).version
+    expect(gatewayImages.map((i) => i.ref)).toEqual([
+      `${registryPath()}/${world.prefix}-egress:caiged${version}`,
+    ])
+    expect(docker(['inspect', '--format', '{{.Config.Image}}', `${json.name}-egress`])).toBe(
+      gatewayImages[0]?.ref,
+    )
     const health = await fetch(`${json.url}/global/health`, {
       headers: { authorization: basicAuth(derivePassword(json.name, saltOf())) },
     })
     expect(health.status).toBe(200)
     const again = await run(world.project('team'))
     expect((JSON.parse(again.stdout) as RunJson).action).toBe('reused')
-    docker(['rm', '-f', json.name])
+    docker(['rm', '-f', json.name, `${json.name}-egress`])
   }, 300_000)
 
   it('build pulls the published image instead of building it', async () => {

@@ -122,6 +122,7 @@ describeEngine(
           gh: { mode: 'none', hostDir: undefined },
           auth: 'none',
           dockerSocket: undefined,
+          egress: { mode: 'open' },
           secretEnvNames: [],
           secretEnvFile: undefined,
           git: { mode: 'none' },

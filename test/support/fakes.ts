@@ -6,6 +6,7 @@ import type { Deps, HostOpencode, Io } from '../../src/deps.js'
 import type { DockerExecOptions } from '../../src/docker/cli.js'
 import { Docker, type DockerResult, type DockerRunner } from '../../src/docker/index.js'
 import type { ContainerInspect } from '../../src/docker/schemas.js'
+import type { RunOptions } from '../../src/flows/run-agent.js'
 import type { waitForHealthy } from '../../src/opencode/health.js'
 import type { PackageRegistry } from '../../src/opencode/npm-registry.js'
 import { paths } from '../../src/paths.js'
@@ -29,6 +30,8 @@ export class FakeDocker implements DockerRunner {
   readonly calls: string[] = []
   /** The environment each call gave docker (secret values and bake variables travel there). */
   readonly envs: Record<string, string>[] = []
+  /** What each call gave docker on stdin ('' for none). */
+  readonly inputs: string[] = []
   private readonly stubs: Stub[] = []
 
   on(pattern: RegExp, reply: Reply, times = Infinity): this {
@@ -40,6 +43,7 @@ export class FakeDocker implements DockerRunner {
     const line = args.join(' ')
     this.calls.push(line)
     this.envs.push(options.env ?? {})
+    this.inputs.push(options.input ?? '')
     const stub = this.stubs.find((s) => s.used < s.times && s.pattern.test(line))
     if (!stub) throw new Error(`unexpected docker call: docker ${line}`)
     stub.used++
@@ -47,8 +51,8 @@ export class FakeDocker implements DockerRunner {
     return { stdout: '', stderr: '', exitCode: 0, ...reply }
   }
 
-  async run(args: readonly string[]): Promise<string> {
-    const result = await this.exec(args)
+  async run(args: readonly string[], options: DockerExecOptions = {}): Promise<string> {
+    const result = await this.exec(args, options)
     if (result.exitCode !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr}`)
     return result.stdout
   }
@@ -62,6 +66,29 @@ export const notFound = (what = 'container'): Partial<DockerResult> => ({
   exitCode: 1,
   stderr: `Error response from daemon: No such ${what}: x`,
 })
+
+/** What `docker version --format json` answers (the engine's platform is asked on the slow path). */
+export const DOCKER_VERSION: Partial<DockerResult> = {
+  stdout: JSON.stringify({
+    Client: { Version: '28', ApiVersion: '1.51' },
+    Server: { Version: '28', ApiVersion: '1.51', Arch: 'amd64' },
+  }),
+}
+
+/** `caiged run WORKDIR --spin dev --no-connect` as a flow test gives it, with no git identity. */
+export function runOptions(workdir: string, more: Partial<RunOptions> = {}): RunOptions {
+  return {
+    workdir,
+    spin: 'dev',
+    gitIdentity: 'none',
+    dockerSocket: false,
+    yes: false,
+    rebuildImages: false,
+    recreate: false,
+    connect: false,
+    ...more,
+  }
+}
 
 /** A `container inspect` answer for a caiged container. */
 export function inspectJson(c: {

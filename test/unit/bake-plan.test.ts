@@ -102,6 +102,7 @@ describe('renderSpinsHcl', () => {
         '  tags   = image_tags("dev")',
         '  labels = {',
         '    "io.caiged.spin"                       = "dev"',
+        `    "io.caiged.spin-egress"                = "{\\"allow\\":[],\\"deny\\":[]}"`,
         `    "io.caiged.spin-hash"                  = "${HASH_A}"`,
         '    "org.opencontainers.image.description" = "Implementation engineer."',
         '    "org.opencontainers.image.title"       = "caiged dev"',

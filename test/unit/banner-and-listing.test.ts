@@ -89,6 +89,8 @@ describe('toContainerRow', () => {
       port: 4100,
       image: 'caiged:dev',
       opencodeVersion: '1.18.33',
+      egress: 'open',
+      gateway: 'none',
     })
   })
 

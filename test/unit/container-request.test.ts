@@ -30,6 +30,7 @@ function request(overrides: Partial<ContainerRequest> = {}): ContainerRequest {
     ssh: {},
     resources: {},
     network: { name: 'caiged-dev-a-b-net', own: true },
+    egress: { mode: 'open' },
     imageFingerprint: 'f1ng3rpr1nt',
     ...overrides,
   }
@@ -233,6 +234,40 @@ describe('runSpec', () => {
     expect(mountTo(spec.args, '/workspace')).toEqual(['type=bind,"src=/home/u/a,b",dst=/workspace'])
     expect(valuesOf(spec.args, '--mount')).toContain('type=bind,"src=/home/u/a,b",dst=/workspace')
     expect(labelsOf(spec.args)['io.caiged.workdir']).toBe('/home/u/a,b')
+  })
+})
+
+describe('runSpec with an egress policy', () => {
+  const gated = request({ egress: { mode: 'balanced', outward: 'caiged-egress' } })
+  const { args } = runSpec(gated, SECRETS)
+
+  it('publishes nothing itself: its gateway does (an internal network publishes no port)', () => {
+    expect(args).not.toContain('-p')
+  })
+
+  it('points every proxy variable, both cases, at its gateway; NO_PROXY holds literal loopback names', () => {
+    for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) {
+      expect(valuesOf(args, '-e')).toContain(`${name}=http://caiged-dev-a-b-egress:3128`)
+    }
+    expect(valuesOf(args, '-e')).toContain('NO_PROXY=localhost,127.0.0.1,::1')
+    expect(valuesOf(args, '-e')).toContain('no_proxy=localhost,127.0.0.1,::1')
+  })
+
+  it('sends git over ssh through the gateway, with the agent’s key when it has one', () => {
+    expect(valuesOf(args, '-e')).toContain(
+      'GIT_SSH_COMMAND=ssh -o ProxyCommand="nc -X connect -x caiged-dev-a-b-egress:3128 %h %p"',
+    )
+    const keyed = runSpec({ ...gated, ssh: { key: '/home/u/.ssh/agent' } }, SECRETS).args
+    expect(valuesOf(keyed, '-e')).toContain(
+      'GIT_SSH_COMMAND=ssh -i /run/caiged/ssh-key -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new -o ProxyCommand="nc -X connect -x caiged-dev-a-b-egress:3128 %h %p"',
+    )
+  })
+
+  it('records the preset, and a container made before presets counts as open', () => {
+    expect(configLabels(gated)['io.caiged.egress']).toBe('balanced')
+    const old = { ...configLabels(request()) }
+    delete old['io.caiged.egress']
+    expect(configDrift(configLabels(gated), old)).toEqual(['egress: open → balanced'])
   })
 })
 

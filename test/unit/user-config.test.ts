@@ -6,6 +6,24 @@ const problems = (value: unknown) => {
   return parsed.success ? [] : configProblems(parsed.error)
 }
 
+/** A valid value for each settable key ('dev' where any name will do). */
+const SAMPLES: Partial<Record<(typeof CONFIG_KEYS)[number], unknown>> = {
+  'resources.cpus': 64,
+  'resources.pids': 64,
+  'resources.memory': '1g',
+  'mounts.opencodeAuth': true,
+  'mounts.gh': 'ro',
+  secretEnv: ['A'],
+  'git.identity': 'host',
+  'git.agent.email': 'a@b.c',
+  'images.pull': 'always',
+  'images.registry': 'registry.example:5000/team',
+  'egress.mode': 'locked',
+  'egress.allow': ['api.example.com', '*.example.org:8443'],
+  'egress.deny': ['10.0.0.5:22'],
+  'egress.network': 'caiged-egress',
+}
+
 describe('user config schema', () => {
   it('accepts a full, valid config', () => {
     expect(
@@ -35,26 +53,7 @@ describe('user config schema', () => {
 
   it('has every settable key reachable in the schema', () => {
     for (const key of CONFIG_KEYS) {
-      const sample =
-        key.endsWith('cpus') || key.endsWith('pids')
-          ? 64
-          : key === 'mounts.opencodeAuth'
-            ? true
-            : key === 'secretEnv'
-              ? ['A']
-              : key === 'git.identity'
-                ? 'host'
-                : key === 'mounts.gh'
-                  ? 'ro'
-                  : key === 'git.agent.email'
-                    ? 'a@b.c'
-                    : key === 'resources.memory'
-                      ? '1g'
-                      : key === 'images.pull'
-                        ? 'always'
-                        : key === 'images.registry'
-                          ? 'registry.example:5000/team'
-                          : 'dev'
+      const sample = SAMPLES[key] ?? 'dev'
       const config = setPath({}, key, sample)
       const extra = key.startsWith('git.agent.')
         ? setPath(

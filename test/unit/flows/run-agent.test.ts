@@ -3,11 +3,20 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { expectedSpinLabels } from '../../../src/bake/plan.js'
 import { imageInputs } from '../../../src/images/plan.js'
-import { runAgent, type RunOptions } from '../../../src/flows/run-agent.js'
+import { runAgent } from '../../../src/flows/run-agent.js'
 import { Label } from '../../../src/labels.js'
 import { packageRoot } from '../../../src/paths.js'
 import { spinContentHash } from '../../../src/spins/content-hash.js'
-import { FakeDocker, inspectJson, labelsOf, notFound, recordingIo, testDeps } from '../../support/fakes.js'
+import {
+  DOCKER_VERSION,
+  FakeDocker,
+  inspectJson,
+  labelsOf,
+  notFound,
+  recordingIo,
+  runOptions,
+  testDeps,
+} from '../../support/fakes.js'
 
 const roots: string[] = []
 afterEach(() => {
@@ -23,29 +32,18 @@ function world(docker = new FakeDocker(), io = recordingIo()) {
   roots.push(d.root)
   const workdir = path.join(d.root, 'work', 'code', 'app')
   fs.mkdirSync(workdir, { recursive: true })
-  const options: RunOptions = {
-    workdir,
-    spin: 'dev',
-    gitIdentity: 'none',
-    dockerSocket: false,
-    yes: false,
-    rebuildImages: false,
-    recreate: false,
-    connect: false,
-  }
+  // The reconcile mechanics, without a gateway (its own tests: run-agent-egress.test.ts).
+  const options = runOptions(workdir, { egress: 'open' })
   return { d, docker, io, workdir, options }
 }
 
 const NAME = 'caiged-dev-code-app'
-const INSPECT = /^container inspect -- caiged-dev-code-app$/
+// The first look asks for the agent and its gateway in one call; later looks for the agent alone.
+const INSPECT = /^container inspect -- caiged-dev-code-app( caiged-dev-code-app-egress)?$/
+const FIRST_LOOK = `container inspect -- caiged-dev-code-app caiged-dev-code-app-egress`
 const IMAGE = /^image inspect -- caiged:dev$/
 const LIST = /^ps --no-trunc --format json --all --filter label=io\.caiged\.managed=true$/
-const VERSION = {
-  stdout: JSON.stringify({
-    Client: { Version: '28', ApiVersion: '1.51' },
-    Server: { Version: '28', ApiVersion: '1.51', Arch: 'amd64' },
-  }),
-}
+const VERSION = DOCKER_VERSION
 
 /** The labels a current caiged:dev image carries for this world (what a build would give it). */
 async function currentImage(d: ReturnType<typeof testDeps>) {
@@ -101,7 +99,7 @@ describe('runAgent', () => {
     w.docker.on(INSPECT, inspectJson({ name: NAME, running: true, labels }))
     const result = await runAgent(w.options, w.d)
     expect(result.action).toBe('reused')
-    expect(w.docker.calls).toEqual([`container inspect -- ${NAME}`])
+    expect(w.docker.calls).toEqual([FIRST_LOOK])
   })
 
   it('starts a stopped, current container by its id', async () => {
@@ -111,7 +109,7 @@ describe('runAgent', () => {
       .on(INSPECT, inspectJson({ id: 'old-id', name: NAME, running: false, labels }))
       .on(/^start -- old-id$/, {}, 1)
     expect((await runAgent(w.options, w.d)).action).toBe('started')
-    expect(w.docker.calls).toEqual([`container inspect -- ${NAME}`, 'start -- old-id'])
+    expect(w.docker.calls).toEqual([FIRST_LOOK, 'start -- old-id'])
   })
 
   it('refuses a name another project folder owns, and creates nothing', async () => {
@@ -122,7 +120,7 @@ describe('runAgent', () => {
     await expect(runAgent({ ...w.options, recreate: true, yes: true }, w.d)).rejects.toThrow(
       `The container name ${NAME} belongs to the project at /home/u/play/code/app, not to ${w.workdir}; caiged leaves it alone.`,
     )
-    expect(w.docker.calls).toEqual([`container inspect -- ${NAME}`])
+    expect(w.docker.calls).toEqual([FIRST_LOOK])
     expect(w.io.questions).toEqual([])
   })
 
@@ -240,7 +238,7 @@ describe('runAgent', () => {
     const d = { ...w.d, hostOpencode: { ...w.d.hostOpencode, version: async () => undefined } }
     w.docker.on(INSPECT, notFound())
     await expect(runAgent({ ...w.options, connect: true }, d)).rejects.toThrow(/OpenCode is not installed/)
-    expect(w.docker.calls).toEqual([`container inspect -- ${NAME}`])
+    expect(w.docker.calls).toEqual([FIRST_LOOK])
   })
 })
 
@@ -278,7 +276,7 @@ describe('runAgent and its own network', () => {
         exitCode: 1,
         stderr: 'Error response from daemon: network with name caiged-dev-code-app-net already exists',
       })
-      .on(/^network inspect /, { stdout: '{"team":"db"}' })
+      .on(/^network inspect /, { stdout: '{"team":"db"} false' })
     const d = testDeps({ docker })
     roots.push(d.root)
     const workdir = path.join(d.root, 'work', 'code', 'app')
@@ -287,21 +285,7 @@ describe('runAgent and its own network', () => {
       .on(INSPECT, notFound())
       .on(IMAGE, await currentImage(d))
       .on(LIST, { stdout: '' })
-    await expect(
-      runAgent(
-        {
-          workdir,
-          spin: 'dev',
-          gitIdentity: 'none',
-          dockerSocket: false,
-          yes: false,
-          rebuildImages: false,
-          recreate: false,
-          connect: false,
-        },
-        d,
-      ),
-    ).rejects.toThrow(
+    await expect(runAgent(runOptions(workdir, { egress: 'open' }), d)).rejects.toThrow(
       'A network named caiged-dev-code-app-net exists, but caiged did not make it for caiged-dev-code-app',
     )
     expect(docker.calls.some((c) => c.startsWith('create '))).toBe(false)
@@ -315,7 +299,7 @@ describe('runAgent and its own network', () => {
         stderr: 'network with name caiged-dev-code-app-net already exists',
       })
       .on(/^network inspect /, {
-        stdout: '{"io.caiged.managed":"true","io.caiged.container":"caiged-dev-code-app"}',
+        stdout: '{"io.caiged.managed":"true","io.caiged.container":"caiged-dev-code-app"} false',
       })
     const d = testDeps({ docker })
     roots.push(d.root)
@@ -327,19 +311,7 @@ describe('runAgent and its own network', () => {
       .on(LIST, { stdout: '' })
       .on(/^create .*--network caiged-dev-code-app-net/, { stdout: 'id' }, 1)
       .on(/^start -- id$/, {}, 1)
-    const result = await runAgent(
-      {
-        workdir,
-        spin: 'dev',
-        gitIdentity: 'none',
-        dockerSocket: false,
-        yes: false,
-        rebuildImages: false,
-        recreate: false,
-        connect: false,
-      },
-      d,
-    )
+    const result = await runAgent(runOptions(workdir, { egress: 'open' }), d)
     expect(result.action).toBe('created')
   })
 })

@@ -1,0 +1,62 @@
+/** One request the gateway saw, from its access log (docker/egress/squid.conf logformat caiged). */
+export interface EgressEvent {
+  time: number
+  method: string
+  host: string
+  port: number
+  status: number
+  decision: 'allowed' | 'denied'
+}
+
+/** A destination with what was decided for it, how often and when last. */
+export interface EgressLogRow {
+  destination: string
+  decision: 'allowed' | 'denied'
+  count: number
+  last: string
+}
+
+const LINE = /^caiged-egress (\d+(?:\.\d+)?) (\S+) (\S+) (\S+) (\d{3}) (\S+)$/
+
+/** Parses one log line; anything else (squid's own messages) is undefined. */
+export function parseEgressLine(line: string): EgressEvent | undefined {
+  const m = LINE.exec(line.trim())
+  if (!m) return undefined
+  const [, time, method, host, port, status, result] = m as unknown as string[]
+  const portNumber = Number(port)
+  return {
+    time: Number(time),
+    method: method as string,
+    host: (host as string).replace(/^\[|\]$/g, ''),
+    port: Number.isInteger(portNumber) && portNumber > 0 ? portNumber : method === 'CONNECT' ? 443 : 80,
+    status: Number(status),
+    // Refused by the policy (TCP_DENIED, with 403); anything else got through to the destination.
+    decision: /DENIED/.test(result as string) ? 'denied' : 'allowed',
+  }
+}
+
+export const destinationOf = (e: Pick<EgressEvent, 'host' | 'port'>): string => `${e.host}:${e.port}`
+
+/** Destinations by decision, most recent first. */
+export function summarize(events: EgressEvent[]): EgressLogRow[] {
+  const rows = new Map<string, { row: EgressLogRow; time: number }>()
+  for (const e of events) {
+    const key = `${destinationOf(e)} ${e.decision}`
+    const seen = rows.get(key)
+    if (seen) {
+      seen.row.count++
+      if (e.time >= seen.time) {
+        seen.time = e.time
+        seen.row.last = isoTime(e.time)
+      }
+    } else {
+      rows.set(key, {
+        row: { destination: destinationOf(e), decision: e.decision, count: 1, last: isoTime(e.time) },
+        time: e.time,
+      })
+    }
+  }
+  return [...rows.values()].sort((a, b) => b.time - a.time).map((r) => r.row)
+}
+
+export const isoTime = (seconds: number): string => new Date(Math.round(seconds * 1000)).toISOString()

@@ -1,0 +1,99 @@
+import fs from 'node:fs/promises'
+import type { UserConfig } from '../config/schema.js'
+import { Label } from '../labels.js'
+import { buildPolicy, type EgressPolicy, type SourcedRules } from './policy.js'
+import type { EgressMode } from './presets.js'
+import type { EgressEdits } from './store.js'
+
+/** What `run` was told about egress on its command line. */
+export interface EgressFlags {
+  egress?: EgressMode
+  allowHost?: string[]
+  denyHost?: string[]
+}
+
+export const DEFAULT_EGRESS_MODE: EgressMode = 'balanced'
+export const DEFAULT_OUTWARD_NETWORK = 'caiged-egress'
+
+/** The flag, then config, then balanced: safe by default. */
+export function egressModeFor(flags: EgressFlags, config: UserConfig): EgressMode {
+  return flags.egress ?? config.egress?.mode ?? DEFAULT_EGRESS_MODE
+}
+
+export function outwardNetwork(config: UserConfig): string {
+  return config.egress?.network ?? DEFAULT_OUTWARD_NETWORK
+}
+
+/** The label a spin image carries with its spin.yaml's egress rules (bake/plan.ts writes it). */
+export function spinEgressLabel(egress: { allow?: string[]; deny?: string[] } | undefined): string {
+  return JSON.stringify({ allow: egress?.allow ?? [], deny: egress?.deny ?? [] })
+}
+
+/** The spin's rules from its image's (or container's) labels: validated again when the policy is built. */
+export function spinEgressFromLabels(labels: Record<string, string>): { allow: string[]; deny: string[] } {
+  const text = labels[Label.spinEgress]
+  if (!text) return { allow: [], deny: [] }
+  try {
+    const parsed = JSON.parse(text) as { allow?: unknown; deny?: unknown }
+    const strings = (v: unknown) =>
+      Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []
+    return { allow: strings(parsed.allow), deny: strings(parsed.deny) }
+  } catch {
+    return { allow: [], deny: [] }
+  }
+}
+
+/** API-key variables that say which provider a user has, when they pass them with --secret-env. */
+const PROVIDER_KEY_VARS: Record<string, string> = {
+  ANTHROPIC_API_KEY: 'anthropic',
+  OPENAI_API_KEY: 'openai',
+  GEMINI_API_KEY: 'google',
+  GOOGLE_GENERATIVE_AI_API_KEY: 'google',
+  OPENROUTER_API_KEY: 'openrouter',
+  GROQ_API_KEY: 'groq',
+  MISTRAL_API_KEY: 'mistral',
+  DEEPSEEK_API_KEY: 'deepseek',
+  XAI_API_KEY: 'xai',
+  OPENCODE_API_KEY: 'opencode',
+}
+
+/**
+ * The model providers the user has configured: those signed in to in the host's OpenCode
+ * auth.json (when it is copied in) and those whose API key is passed in.
+ */
+export async function configuredProviders(
+  authFile: string | undefined,
+  secretEnvNames: string[],
+): Promise<string[]> {
+  const providers = new Set<string>()
+  if (authFile) {
+    try {
+      const auth = JSON.parse(await fs.readFile(authFile, 'utf8')) as unknown
+      if (auth && typeof auth === 'object') for (const id of Object.keys(auth)) providers.add(id)
+    } catch {
+      // No auth.json, or one OpenCode cannot read either: no provider from it.
+    }
+  }
+  for (const name of secretEnvNames) {
+    const provider = PROVIDER_KEY_VARS[name]
+    if (provider) providers.add(provider)
+  }
+  return [...providers].sort()
+}
+
+/** Every source of an agent's policy, merged (see policy.ts buildPolicy for the rules of merging). */
+export function policyFor(o: {
+  mode: EgressMode
+  providers: string[]
+  spinLabels: Record<string, string>
+  config: UserConfig
+  edits: EgressEdits
+}): EgressPolicy {
+  const sources: SourcedRules[] = [
+    { source: 'spin', ...spinEgressFromLabels(o.spinLabels) },
+    { source: 'user config', allow: o.config.egress?.allow, deny: o.config.egress?.deny },
+    { source: 'flag', allow: o.edits.flags?.allow, deny: o.edits.flags?.deny },
+    { source: 'egress allow/deny', allow: o.edits.allow, deny: o.edits.deny },
+  ]
+  return buildPolicy(o.mode, o.providers, sources)
+}
