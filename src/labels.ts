@@ -47,6 +47,8 @@ export const Label = {
   network: 'io.caiged.network',
   /** On a network or an egress gateway: the agent container it was made for. */
   container: 'io.caiged.container',
+  /** The dev-server ports published on 127.0.0.1: "container:host,…". */
+  publish: 'io.caiged.publish',
   /** The egress preset an agent was made with: open (no gateway), balanced or locked. */
   egress: 'io.caiged.egress',
   /** On a gateway: the hash of the policy it was created with (see egress/policy.ts policyHash). */
@@ -92,6 +94,7 @@ export const LABEL_NAMES: Partial<Record<LabelKey, string>> = {
   [Label.resources]: 'resource limits',
   [Label.network]: 'network',
   [Label.egress]: 'egress',
+  [Label.publish]: 'published ports',
   [Label.egressHash]: 'gateway files (docker/egress/)',
 }
 

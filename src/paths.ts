@@ -45,6 +45,14 @@ export const FILES: readonly [string, string][] = [
     'Downloaded OpenCode packages (integrity-checked) and the host client\u2019s version.',
   ],
   ['<project>/.caiged/spins/', 'A project\u2019s spins; found before the user\u2019s and the built-in ones.'],
+  [
+    '<project>/.caiged/config.json',
+    'The project\u2019s committed settings (default spin, egress rules, resources); the Docker socket, secrets, a writable GitHub config or open egress from it need your consent.',
+  ],
+  [
+    '$XDG_CONFIG_HOME/caiged/projects.json',
+    'Per project folder, the widening its .caiged/config.json asked for that you allowed.',
+  ],
 ]
 
 /** Where caiged's own files and the host files it may share are, for one environment. */
@@ -57,6 +65,8 @@ export interface Paths {
   userSpinsDir: string
   /** Per container: what `caiged egress allow|deny` added (egress/store.ts). */
   egressDir: string
+  /** Per project folder: the widening its .caiged/config.json asked for that the user allowed. */
+  consentFile: string
   cacheDir: string
   /** The host OpenCode's auth.json, copied into containers. */
   hostAuthFile: string
@@ -84,6 +94,7 @@ export function paths(env: NodeJS.ProcessEnv = process.env): Paths {
     saltFile: path.join(configDir, 'salt'),
     userSpinsDir: path.join(configDir, 'spins'),
     egressDir: path.join(configDir, 'egress'),
+    consentFile: path.join(configDir, 'projects.json'),
     cacheDir: path.join(xdgDir(env.XDG_CACHE_HOME, home, '.cache'), 'caiged'),
     hostAuthFile: path.join(xdgDir(env.XDG_DATA_HOME, home, '.local', 'share'), 'opencode', 'auth.json'),
     hostGhDir:

@@ -116,6 +116,14 @@ export default class Run extends BaseCommand {
       multipleNonGreedy: true,
       delimiter: ',',
     }),
+    publish: Flags.string({
+      char: 'p',
+      description:
+        'Reach this port of the container (a dev server the agent runs, listening on 0.0.0.0) on 127.0.0.1 of this machine: PORT or PORT:HOSTPORT (repeatable, or comma-separated). A host port that is taken is said, not moved. Config and .caiged/config.json: publish.',
+      multiple: true,
+      multipleNonGreedy: true,
+      delimiter: ',',
+    }),
     'allow-wide-mount': Flags.boolean({
       description:
         'Mount WORKDIR even when it is /, your home (or above it), or holds caiged’s salt or credential folders (~/.ssh, ~/.aws, ~/.config, …): the agent can then read and change all of it.',
@@ -152,6 +160,7 @@ export default class Run extends BaseCommand {
         allowWideMount: flags['allow-wide-mount'],
         network: flags.network,
         egress: flags.egress,
+        publish: flags.publish,
         allowHost: flags['allow-host'],
         denyHost: flags['deny-host'],
       },

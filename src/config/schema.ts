@@ -1,21 +1,25 @@
 import { z } from 'zod/v3'
 import { EGRESS_MODES } from '../egress/presets.js'
+import { parsePublish } from '../containers/publish.js'
 import { parseHostRule } from '../egress/rules.js'
 import { SPIN_NAME_PATTERN } from '../spins/names.js'
 
 /** A registry host (with an optional port) and namespace path: where published images live. */
 export const REGISTRY_PATH = /^[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/
 
-/** A list of egress rules ("host", "*.domain", "10.0.0.5", each with an optional ":port"). */
-export const HostRules = z.array(
-  z.string().superRefine((value, ctx) => {
+/** A string the given parser accepts; its one-sentence refusal becomes the issue's message. */
+function parsedBy(parse: (text: string) => unknown) {
+  return z.string().superRefine((value, ctx) => {
     try {
-      parseHostRule(value)
+      parse(value)
     } catch (error) {
       ctx.addIssue({ code: 'custom', message: (error as Error).message })
     }
-  }),
-)
+  })
+}
+
+/** A list of egress rules ("host", "*.domain", "10.0.0.5", each with an optional ":port"). */
+export const HostRules = z.array(parsedBy(parseHostRule))
 
 /** Egress: the preset, rules added to it, and the network gateways go out through. */
 export const EgressConfigSchema = z.strictObject({
@@ -26,6 +30,21 @@ export const EgressConfigSchema = z.strictObject({
     .string()
     .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, 'must be a Docker network name')
     .optional(),
+})
+
+/** Dev-server ports to publish on 127.0.0.1, "PORT[:HOSTPORT]" each. */
+export const PublishPorts = z.array(parsedBy(parsePublish))
+
+export const SecretEnvNames = z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an env var name'))
+
+/** docker run limits, in the user's config or the project's. */
+export const ResourcesSchema = z.strictObject({
+  memory: z
+    .string()
+    .regex(/^\d+(\.\d+)?[kmg]?b?$/i, 'must be a size docker understands, e.g. 4g or 512m')
+    .optional(),
+  cpus: z.number().positive().max(1024).optional(),
+  pids: z.number().int().min(16).optional(),
 })
 
 /**
@@ -40,7 +59,7 @@ export const UserConfigSchema = z.strictObject({
       opencodeAuth: z.boolean().optional(),
     })
     .optional(),
-  secretEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an env var name')).optional(),
+  secretEnv: SecretEnvNames.optional(),
   git: z
     .strictObject({
       identity: z.enum(['host', 'agent', 'none']).optional(),
@@ -63,16 +82,8 @@ export const UserConfigSchema = z.strictObject({
     })
     .optional(),
   egress: EgressConfigSchema.optional(),
-  resources: z
-    .strictObject({
-      memory: z
-        .string()
-        .regex(/^\d+(\.\d+)?[kmg]?b?$/i, 'must be a size docker understands, e.g. 4g or 512m')
-        .optional(),
-      cpus: z.number().positive().max(1024).optional(),
-      pids: z.number().int().min(16).optional(),
-    })
-    .optional(),
+  publish: PublishPorts.optional(),
+  resources: ResourcesSchema.optional(),
 })
 export type UserConfig = z.infer<typeof UserConfigSchema>
 export type PullPolicy = NonNullable<NonNullable<UserConfig['images']>['pull']>
@@ -93,6 +104,7 @@ export const CONFIG_KEYS = [
   'egress.allow',
   'egress.deny',
   'egress.network',
+  'publish',
   'resources.memory',
   'resources.cpus',
   'resources.pids',

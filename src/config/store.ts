@@ -2,6 +2,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { CaigedError, ExitCode } from '../errors.js'
 import { paths } from '../paths.js'
+import type { z } from 'zod/v3'
 import { UserConfigSchema, configProblems, type UserConfig } from './schema.js'
 
 export function configFile(env: NodeJS.ProcessEnv = process.env): string {
@@ -10,11 +11,29 @@ export function configFile(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The user's config; an absent file is an empty config, an invalid one a precise error. */
 export async function loadUserConfig(file: string = configFile()): Promise<UserConfig> {
+  return (
+    (await readConfigFile(
+      file,
+      UserConfigSchema,
+      'caiged config list shows what it holds; caiged config set KEY VALUE writes valid values.',
+    )) ?? {}
+  )
+}
+
+/**
+ * A strict JSON config file: undefined when there is none; unreadable, not JSON or invalid is one
+ * sentence naming the file and each field that is wrong.
+ */
+export async function readConfigFile<T>(
+  file: string,
+  schema: z.ZodType<T, z.ZodTypeDef, unknown>,
+  hint: string,
+): Promise<T | undefined> {
   let text: string
   try {
     text = await fs.readFile(file, 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw new CaigedError(`Cannot read ${file}: ${(error as Error).message}`, { exitCode: ExitCode.Config })
   }
   let json: unknown
@@ -25,11 +44,11 @@ export async function loadUserConfig(file: string = configFile()): Promise<UserC
       exitCode: ExitCode.Config,
     })
   }
-  const parsed = UserConfigSchema.safeParse(json)
+  const parsed = schema.safeParse(json)
   if (!parsed.success) {
     throw new CaigedError(`${file} is invalid: ${configProblems(parsed.error).join('; ')}.`, {
       exitCode: ExitCode.Config,
-      hint: 'caiged config list shows what it holds; caiged config set KEY VALUE writes valid values.',
+      hint,
     })
   }
   return parsed.data

@@ -30,8 +30,10 @@ export function runSpec(
   args.push(...HARDENING)
   // Loopback only: the server can run any command in the box, so nothing else may reach it. With
   // an egress policy the gateway publishes it (an internal network publishes nothing).
-  if (request.egress.mode === 'open') args.push('-p', `127.0.0.1:${request.hostPort}:${SERVER_PORT}`)
-  else args.push(...proxyEnv(request.name))
+  if (request.egress.mode === 'open') {
+    args.push('-p', `127.0.0.1:${request.hostPort}:${SERVER_PORT}`)
+    for (const p of request.publish) args.push('-p', `127.0.0.1:${p.host}:${p.container}`)
+  } else args.push(...proxyEnv(request.name))
   args.push(
     '--mount',
     mount({ type: 'bind', src: request.workdir, dst: ContainerPath.workspace }),

@@ -1,5 +1,6 @@
 import type { ListedContainer } from '../docker/container-client.js'
 import { Label } from '../labels.js'
+import { publishedFromLabel, type PublishedPort } from './publish.js'
 import { SERVER_PORT, portFromLabels } from './server.js'
 
 /** A caiged container as `containers list` shows it. */
@@ -18,6 +19,8 @@ export interface ContainerRow {
   /** The egress preset (open, balanced, locked), and whether its gateway runs. */
   egress: string
   gateway: 'running' | 'stopped' | 'missing' | 'none'
+  /** Dev-server ports published on 127.0.0.1. */
+  published: PublishedPort[]
 }
 
 /** A caiged egress gateway (it serves an agent; lists and bulk commands show agents only). */
@@ -44,6 +47,7 @@ export function toContainerRow(entry: ListedContainer, gateways: ListedContainer
     egress,
     gateway:
       egress === 'open' ? 'none' : !gateway ? 'missing' : gateway.State === 'running' ? 'running' : 'stopped',
+    published: publishedFromLabel(labels[Label.publish]),
   }
 }
 

@@ -1,4 +1,5 @@
 import type { EgressMode } from '../egress/presets.js'
+import { publishedText, type PublishedPort } from './publish.js'
 import { Label, labelName } from '../labels.js'
 
 /** Where things live inside the container (the image's user is `agent`, HOME /home/agent). */
@@ -40,6 +41,8 @@ export interface ContainerSettings {
    * through the `outward` network.
    */
   egress: { mode: 'open' } | { mode: Exclude<EgressMode, 'open'>; outward: string }
+  /** Dev-server ports on 127.0.0.1 (published by the gateway when there is one). */
+  publish: PublishedPort[]
 }
 
 /** The gateway a request with an egress policy gets: its image and the policy it enforces. */
@@ -98,6 +101,7 @@ export function configLabels(request: ContainerSettings): Record<string, string>
     [Label.resources]: resourceText(request.resources),
     [Label.network]: request.network.own ? 'own' : request.network.name,
     [Label.egress]: request.egress.mode,
+    [Label.publish]: publishedText(request.publish),
   }
 }
 

@@ -10,6 +10,7 @@ import { lastLine } from '../text.js'
 import { GatewayNameTaken, Gateways, gatewayName } from '../egress/gateway.js'
 import { runSpec } from './docker-run-args.js'
 import { candidatePorts } from './ports.js'
+import { publishedFromLabel } from './publish.js'
 import { ContainerPath, networkName, type ContainerRequest, type GatewayRequest } from './request.js'
 import { portFromLabels, serverUrl } from './server.js'
 
@@ -205,6 +206,7 @@ export class ContainerService {
       outward: maker.outward,
       agentNetwork: networkName(agent.Name),
       hostPort: port,
+      publish: publishedFromLabel(agent.Config.Labels[Label.publish]),
     })
     if (made === 'port-taken') {
       throw new CaigedError(
@@ -228,6 +230,18 @@ export class ContainerService {
     secrets: Secrets,
     preferredPort?: number,
   ): Promise<number> {
+    // A dev-server port taken on the host is said, never moved elsewhere behind the user's back.
+    for (const p of request.publish) {
+      if (!(await this.portLooksFree(p.host))) {
+        throw new CaigedError(
+          `Cannot publish port ${p.container} on 127.0.0.1:${p.host}: that port is taken on this machine.`,
+          {
+            exitCode: ExitCode.Usage,
+            hint: `Free it, or publish it elsewhere: --publish ${p.container}:OTHER_PORT.`,
+          },
+        )
+      }
+    }
     const all = await this.docker.containers.list({ all: true, labels: MANAGED_FILTER })
     const taken = all
       .filter((c) => c.Names !== request.name)
@@ -296,6 +310,7 @@ export class ContainerService {
       outward,
       agentNetwork: request.network.name,
       hostPort: port,
+      publish: request.publish,
     }
     try {
       return await this.gateways.create(spec)

@@ -1,4 +1,5 @@
 import { HARDENING } from '../containers/docker-run-args.js'
+import type { PublishedPort } from '../containers/publish.js'
 import type { Docker } from '../docker/index.js'
 import type { ContainerInspect } from '../docker/schemas.js'
 import { isNameConflict, isPortConflict } from '../docker/container-client.js'
@@ -18,6 +19,8 @@ export interface GatewaySpec {
   /** The agent's own internal network, which the gateway joins to serve it. */
   agentNetwork: string
   hostPort: number
+  /** Dev-server ports of the agent the gateway publishes and relays too. */
+  publish: PublishedPort[]
   /** The policy as squid configuration (egress/policy.ts squidRules) and its hash. */
   rules: string
   policyHash: string
@@ -46,8 +49,11 @@ export function gatewayCreateArgs(spec: GatewaySpec): { args: string[]; env: Rec
     // Published from the outward network: a container only on an internal network publishes nothing.
     '-p',
     `127.0.0.1:${spec.hostPort}:${RELAY_PORT}`,
+    ...spec.publish.flatMap((p) => ['-p', `127.0.0.1:${p.host}:${p.container}`]),
     '-e',
     `CAIGED_AGENT=${spec.agent}`,
+    '-e',
+    `CAIGED_RELAY_PORTS=${spec.publish.map((p) => p.container).join(' ')}`,
     '-e',
     'CAIGED_EGRESS_RULES',
     spec.image,

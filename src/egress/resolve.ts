@@ -87,11 +87,14 @@ export function policyFor(o: {
   providers: string[]
   spinLabels: Record<string, string>
   config: UserConfig
+  /** The project's .caiged/config.json: its egress rules are a source of their own. */
+  project?: { egress?: { allow?: string[]; deny?: string[] } }
   edits: EgressEdits
 }): EgressPolicy {
   const sources: SourcedRules[] = [
     { source: 'spin', ...spinEgressFromLabels(o.spinLabels) },
     { source: 'user config', allow: o.config.egress?.allow, deny: o.config.egress?.deny },
+    { source: 'project config', allow: o.project?.egress?.allow, deny: o.project?.egress?.deny },
     { source: 'flag', allow: o.edits.flags?.allow, deny: o.edits.flags?.deny },
     { source: 'egress allow/deny', allow: o.edits.allow, deny: o.edits.deny },
   ]

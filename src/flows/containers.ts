@@ -1,11 +1,12 @@
 import fs from 'node:fs/promises'
 import { isGatewayEntry, toContainerRow, type ContainerRow } from '../containers/listing.js'
 import { networkName, volumeName } from '../containers/request.js'
-import { serverUrl } from '../containers/server.js'
+import { publishedFromLabel } from '../containers/publish.js'
+import { SERVER_PORT, serverUrl } from '../containers/server.js'
 import { ContainerGoneError, egressModeOf, portOf, type ContainerService } from '../containers/service.js'
 import type { Deps } from '../deps.js'
 import type { ContainerInspect } from '../docker/schemas.js'
-import { CaigedError, CancelledError, usageError } from '../errors.js'
+import { CaigedError, CancelledError, ExitCode, usageError } from '../errors.js'
 import { fileMtimeSeconds } from '../host/environment.js'
 import { Label, MANAGED_FILTER } from '../labels.js'
 import { derivePassword } from '../secrets/password.js'
@@ -26,6 +27,36 @@ export async function listContainers(o: { passwords: boolean }, d: Deps): Promis
     .sort((a, b) => a.name.localeCompare(b.name))
   if (salt !== undefined) for (const row of rows) row.password = derivePassword(row.name, salt)
   return rows
+}
+
+export interface PortRow {
+  container: number
+  host: number
+  what: 'OpenCode server' | 'published'
+}
+
+/** `caiged containers port NAME [PORT]`: where each of its ports is reached on 127.0.0.1. */
+export async function containerPorts(o: { name: string; port?: number }, d: Deps): Promise<PortRow[]> {
+  const container = await d.containers.get(o.name)
+  const server = portOf(container)
+  const rows: PortRow[] = [
+    ...(server === undefined
+      ? []
+      : [{ container: SERVER_PORT, host: server, what: 'OpenCode server' as const }]),
+    ...publishedFromLabel(container.Config.Labels[Label.publish]).map((p) => ({
+      ...p,
+      what: 'published' as const,
+    })),
+  ]
+  if (o.port === undefined) return rows
+  const row = rows.find((r) => r.container === o.port)
+  if (!row) {
+    throw new CaigedError(`Port ${o.port} of ${container.Name} is not published.`, {
+      exitCode: ExitCode.NotFound,
+      hint: `Publish it: ${resumeCommand(container.Config.Labels)} --publish ${o.port} --recreate (sessions are kept).`,
+    })
+  }
+  return [row]
 }
 
 /** The command that brings a container back with its settings and sessions. */

@@ -1,3 +1,4 @@
+import { loadProjectConfig } from '../config/project.js'
 import { egressModeOf } from '../containers/service.js'
 import type { Deps } from '../deps.js'
 import type { ContainerInspect } from '../docker/schemas.js'
@@ -34,7 +35,9 @@ async function currentPolicy(agent: ContainerInspect, mode: EgressMode, d: Deps)
     labels[Label.auth] === 'copy' ? d.paths.hostAuthFile : undefined,
     secretNames,
   )
-  const policy = policyFor({ mode, providers, spinLabels: labels, config: await d.config(), edits })
+  const workdir = labels[Label.workdir]
+  const project = workdir ? (await loadProjectConfig(workdir))?.config : undefined
+  const policy = policyFor({ mode, providers, spinLabels: labels, config: await d.config(), project, edits })
   return { policy, edits, file }
 }
 

@@ -27,6 +27,14 @@ import {
 } from '../host/environment.js'
 import { checkSshKey, gitIdentityFor, sshAgentSocket } from '../host/identity.js'
 import { checkMountScope } from '../host/mount-scope.js'
+import { mergePublished } from '../containers/publish.js'
+import {
+  hasConsent,
+  loadProjectConfig,
+  rememberConsent,
+  wideningAsks,
+  withProjectConfig,
+} from '../config/project.js'
 import { gatewayName } from '../egress/gateway.js'
 import { ensureGatewayImage } from '../egress/image.js'
 import { policyHash, squidRules } from '../egress/policy.js'
@@ -71,6 +79,8 @@ export interface RunOptions extends RunSettingFlags, EgressFlags {
   allowWideMount?: boolean
   /** Join this existing network instead of a bridge of its own (opt-in, warned). */
   network?: string
+  /** Dev-server ports to reach on 127.0.0.1: "PORT[:HOSTPORT]". */
+  publish?: string[]
 }
 
 export interface RunImage {
@@ -107,11 +117,18 @@ const NAME_WAIT_POLLS = 100
  * or created; a container this run did not make is never removed or replaced unasked.
  */
 export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
-  const config = await d.config()
-  const settings = resolveRunSettings(o, config)
+  const userConfig = await d.config()
   const workdir = await checkWorkdir(o.workdir)
   // Nothing wider than a project: not the disk, the home folder, caiged's salt or credentials.
   checkMountScope(workdir, d.paths, o.allowWideMount ?? false)
+  // The project's committed config, under the user's: what would widen the agent's reach is
+  // allowed only with the user's say (asked once per project, or --yes).
+  const projectFile = await loadProjectConfig(workdir)
+  const projectConfig = projectFile?.config ?? {}
+  const widening = wideningAsks(projectConfig)
+  if (projectFile && widening.length) await consentToProject(projectFile.file, workdir, widening, o.yes, d)
+  const config = withProjectConfig(userConfig, projectConfig)
+  const settings = resolveRunSettings(o, config)
   if (!settings.spin) {
     throw usageError(
       'Missing --spin: which role should the agent have?',
@@ -136,8 +153,8 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
   const name = containerName(settings.spin, project, prefix)
   // Found, not parsed: an unchanged spin was validated when its image was built.
   const spin = await findSpin(settings.spin, spinRoots(workdir, d.env))
-  const socket = o.dockerSocket ? await dockerSocket(d.env) : undefined
-  if (socket && !o.yes) {
+  const socket = o.dockerSocket || projectConfig.dockerSocket ? await dockerSocket(d.env) : undefined
+  if (socket && !o.yes && !projectConfig.dockerSocket) {
     const ok = await d.io.confirm(
       'WARNING: --enable-docker-sock gives the agent root-equivalent access to this machine (it can start ' +
         'containers that mount any file). Continue?',
@@ -197,6 +214,7 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
     resources: settings.resources,
     network: o.network ? { name: o.network, own: false } : { name: networkName(name), own: true },
     egress: egressMode === 'open' ? { mode: 'open' } : { mode: egressMode, outward: outwardNetwork(config) },
+    publish: mergePublished(o.publish, projectConfig.publish, userConfig.publish),
   }
   if (o.network) {
     d.io.warn(
@@ -261,7 +279,8 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
       mode: egressMode,
       providers,
       spinLabels,
-      config,
+      config: userConfig,
+      project: projectConfig,
       edits: edits ?? { allow: [], deny: [] },
     })
   const gatewayFor = async (spinLabels: Record<string, string>, onLine?: (line: string) => void) => {
@@ -403,6 +422,39 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
       }
     }
   }
+}
+
+/**
+ * A project config that widens the agent's reach (the socket, secrets, a writable GitHub config,
+ * open egress) needs the user's say: asked once per project (or --yes), and asked again when the
+ * file asks for more. With no terminal to ask on, nothing is made.
+ */
+async function consentToProject(
+  file: string,
+  workdir: string,
+  asks: string[],
+  yes: boolean,
+  d: Deps,
+): Promise<void> {
+  if (await hasConsent(d.paths.consentFile, workdir, asks)) return
+  let ok = yes
+  if (!ok) {
+    try {
+      ok = await d.io.confirm(
+        `${file} asks for ${asks.join('; ')}. Allow it for this project (remembered)?`,
+        '--yes',
+      )
+    } catch (error) {
+      if (!(error instanceof CaigedError)) throw error
+      throw new CaigedError(`${file} asks for ${asks.join('; ')}, which caiged gives only with your say.`, {
+        exitCode: ExitCode.Usage,
+        hint: 'Run caiged run in a terminal once to answer (it is remembered for this project), or pass --yes.',
+      })
+    }
+  }
+  if (!ok)
+    throw new CancelledError(`the project config's ${asks.join('; ')} was not allowed; nothing was made.`)
+  await rememberConsent(d.paths.consentFile, workdir, asks)
 }
 
 /** The image a container runs, as its labels recorded it. */

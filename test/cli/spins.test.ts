@@ -115,7 +115,9 @@ describe('caiged config', () => {
     expect(set.exitCode, set.stderr).toBe(0)
     expect((await caiged(['config', 'get', 'defaultSpin'], { env: env() })).stdout).toBe('qa')
     const list = await caiged(['config', 'list', '--json'], { env: env() })
-    expect(JSON.parse(list.stdout)).toEqual({ defaultSpin: 'qa' })
+    const listed = JSON.parse(list.stdout) as { settings: { key: string; value: unknown; source: string }[] }
+    expect(listed.settings).toContainEqual({ key: 'defaultSpin', value: 'qa', source: 'user' })
+    expect(listed.settings).toContainEqual({ key: 'egress.mode', value: 'balanced', source: 'default' })
     const unknown = await caiged(['config', 'set', 'defaultspin', 'qa'], { env: env() })
     expect(unknown.exitCode).toBe(2)
     expect(unknown.stderr).toContain('Unknown setting "defaultspin".')

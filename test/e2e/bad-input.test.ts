@@ -267,6 +267,31 @@ describeEngine('bad input: one clear sentence, a non-zero exit, nothing created'
       { SSH_AUTH_SOCK: '' },
     ],
     [
+      'run where the project config asks for the Docker socket, with no terminal to ask on',
+      () => {
+        const dir = world.project('asks-socket')
+        fs.mkdirSync(path.join(dir, '.caiged'))
+        fs.writeFileSync(path.join(dir, '.caiged', 'config.json'), JSON.stringify({ dockerSocket: true }))
+        return ['run', dir, '--spin', 'dev', '--no-connect']
+      },
+      2,
+      /\.caiged\/config\.json asks for the Docker socket \(root on this machine\), which caiged gives only with your say\./,
+    ],
+    [
+      'run where the project config misspells a field',
+      () => {
+        const dir = world.project('misspelt')
+        fs.mkdirSync(path.join(dir, '.caiged'))
+        fs.writeFileSync(
+          path.join(dir, '.caiged', 'config.json'),
+          JSON.stringify({ egres: { allow: ['a.example'] } }),
+        )
+        return ['run', dir, '--spin', 'dev', '--no-connect']
+      },
+      3,
+      /\.caiged\/config\.json is invalid: unknown field egres\./,
+    ],
+    [
       'logs of a container caiged did not make',
       () => ['containers', 'logs', stranger],
       2,

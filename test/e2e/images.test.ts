@@ -264,11 +264,21 @@ describeEngine('caiged build / bake against the real engine', () => {
     const definition = JSON.parse(result.stdout) as {
       target: Record<string, { platforms: string[]; tags: string[]; output?: unknown }>
     }
-    expect(Object.keys(definition.target).sort()).toEqual(['base', 'spin-dev', 'spin-qa', 'spin-security'])
+    // Everything: the base, each spin, and the egress gateway (tagged with caiged's version only).
+    expect(Object.keys(definition.target).sort()).toEqual([
+      'base',
+      'egress',
+      'spin-dev',
+      'spin-qa',
+      'spin-security',
+    ])
     const caigedVersion = (
       JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }
     ).version
-    for (const [name, target] of Object.entries(definition.target)) {
+    const { egress, ...images } = definition.target
+    expect(egress?.platforms).toEqual(['linux/amd64', 'linux/arm64'])
+    expect(egress?.tags).toEqual([`example.invalid/caiged/${prefix}-egress:caiged${caigedVersion}`])
+    for (const [name, target] of Object.entries(images)) {
       expect(target.platforms).toEqual(['linux/amd64', 'linux/arm64'])
       const short = name.replace(/^spin-/, '')
       expect(target.tags).toContain(

@@ -123,6 +123,7 @@ describeEngine(
           auth: 'none',
           dockerSocket: undefined,
           egress: { mode: 'open' },
+          publish: [],
           secretEnvNames: [],
           secretEnvFile: undefined,
           git: { mode: 'none' },

@@ -91,6 +91,7 @@ describe('toContainerRow', () => {
       opencodeVersion: '1.18.33',
       egress: 'open',
       gateway: 'none',
+      published: [],
     })
   })
 

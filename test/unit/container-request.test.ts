@@ -31,6 +31,7 @@ function request(overrides: Partial<ContainerRequest> = {}): ContainerRequest {
     resources: {},
     network: { name: 'caiged-dev-a-b-net', own: true },
     egress: { mode: 'open' },
+    publish: [],
     imageFingerprint: 'f1ng3rpr1nt',
     ...overrides,
   }
@@ -405,5 +406,49 @@ describe('volumeName', () => {
   it('appends -data', () => {
     expect(volumeName('x')).toBe('x-data')
     expect(volumeName('caiged-dev-a-b')).toBe('caiged-dev-a-b-data')
+  })
+})
+
+describe('published dev-server ports', () => {
+  it('reads PORT and PORT:HOSTPORT, and refuses what is not one', async () => {
+    const { parsePublish, mergePublished } = await import('../../src/containers/publish.js')
+    expect(parsePublish('3000')).toEqual({ container: 3000, host: 3000 })
+    expect(parsePublish('5173:8080')).toEqual({ container: 5173, host: 8080 })
+    expect(() => parsePublish('0.0.0.0:3000:3000')).toThrow('give PORT or PORT:HOSTPORT')
+    expect(() => parsePublish('70000')).toThrow('a port is 1-65535')
+    expect(() => parsePublish('4096')).toThrow("4096 is the OpenCode server's own port")
+    // The flag's wins over the project's and the user's for one container port.
+    expect(mergePublished(['3000:3001'], ['3000', '5173'], ['8080'])).toEqual([
+      { container: 3000, host: 3001 },
+      { container: 5173, host: 5173 },
+      { container: 8080, host: 8080 },
+    ])
+    expect(() => mergePublished(['3000:9000', '4000:9000'])).toThrow('Host port 9000 is published twice.')
+  })
+
+  it('publishes them on 127.0.0.1 from the agent when egress is open, from its gateway otherwise', async () => {
+    const { gatewayCreateArgs } = await import('../../src/egress/gateway.js')
+    const open = runSpec(request({ publish: [{ container: 3000, host: 3001 }] }), SECRETS).args
+    expect(valuesOf(open, '-p')).toEqual(['127.0.0.1:4100:4096', '127.0.0.1:3001:3000'])
+    const gated = runSpec(
+      request({
+        egress: { mode: 'balanced', outward: 'caiged-egress' },
+        publish: [{ container: 3000, host: 3001 }],
+      }),
+      SECRETS,
+    ).args
+    expect(valuesOf(gated, '-p')).toEqual([])
+    const { args } = gatewayCreateArgs({
+      agent: 'caiged-dev-a-b',
+      image: 'caiged:egress',
+      outward: 'caiged-egress',
+      agentNetwork: 'caiged-dev-a-b-net',
+      hostPort: 4100,
+      publish: [{ container: 3000, host: 3001 }],
+      rules: '',
+      policyHash: 'h',
+    })
+    expect(valuesOf(args, '-p')).toEqual(['127.0.0.1:4100:4096', '127.0.0.1:3001:3000'])
+    expect(valuesOf(args, '-e')).toContain('CAIGED_RELAY_PORTS=3000')
   })
 })

@@ -22,6 +22,7 @@ const SAMPLES: Partial<Record<(typeof CONFIG_KEYS)[number], unknown>> = {
   'egress.allow': ['api.example.com', '*.example.org:8443'],
   'egress.deny': ['10.0.0.5:22'],
   'egress.network': 'caiged-egress',
+  publish: ['3000', '5173:8080'],
 }
 
 describe('user config schema', () => {

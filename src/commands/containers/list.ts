@@ -45,7 +45,10 @@ export default class ContainersList extends BaseCommand {
             r.spin,
             r.project,
             r.state,
-            r.port ? `127.0.0.1:${r.port}` : '-',
+            [
+              r.port ? `127.0.0.1:${r.port}` : '-',
+              ...r.published.map((p) => `${p.container}→127.0.0.1:${p.host}`),
+            ].join(', '),
             egressCell(r),
             r.status,
           ]
