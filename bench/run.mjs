@@ -108,7 +108,8 @@ try {
   const v = compare([process.execPath, bin, '--version'], OCLIF)
   record('caiged --version vs node+oclif', v.caiged, v.floor, 1.5)
 
-  // setup: three containers
+  // setup: the outward network (made here, so the bench's cleanup removes it), three containers
+  sh('docker', ['network', 'create', outward])
   const projects = ['one', 'two', 'three'].map(project)
   for (const p of projects) caiged('run', p, '--spin', 'dev', '--no-connect', '--json')
   const first = JSON.parse(caiged('run', projects[0], '--spin', 'dev', '--no-connect', '--json'))
@@ -150,7 +151,6 @@ try {
 
   // 4. egress: a cold run behind a gateway vs a cold run with egress open (the image and the gateway
   // image present); the memory a gateway adds; a 50 MiB download through it vs straight from the host.
-  sh('docker', ['network', 'create', outward])
   const testHost = `${prefix}-host`
   sh('docker', [
     'run',

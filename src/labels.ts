@@ -40,6 +40,8 @@ export const Label = {
   secretEnv: 'io.caiged.secret-env',
   secretEnvFile: 'io.caiged.secret-env-file',
   volume: 'io.caiged.volume',
+  /** The volume of what the agent installed in user space. */
+  toolsVolume: 'io.caiged.tools-volume',
   git: 'io.caiged.git',
   ssh: 'io.caiged.ssh',
   resources: 'io.caiged.resources',
@@ -89,6 +91,7 @@ export const LABEL_NAMES: Partial<Record<LabelKey, string>> = {
   [Label.secretEnv]: 'secret env names',
   [Label.secretEnvFile]: 'secret env file',
   [Label.volume]: 'sessions volume',
+  [Label.toolsVolume]: 'user tools volume',
   [Label.git]: 'git identity',
   [Label.ssh]: 'ssh',
   [Label.resources]: 'resource limits',

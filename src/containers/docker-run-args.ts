@@ -37,6 +37,14 @@ export function runSpec(
   args.push(
     '--mount',
     mount({ type: 'bind', src: request.workdir, dst: ContainerPath.workspace }),
+    // User-space tools first: the sessions volume sits inside it (docker mounts the outer first).
+    '--mount',
+    mount({
+      type: 'volume',
+      src: request.toolsVolume,
+      dst: ContainerPath.userTools,
+      'volume-label': `${Label.managed}=true`,
+    }),
     '--mount',
     mount({
       type: 'volume',

@@ -6,6 +6,8 @@ import { Label, labelName } from '../labels.js'
 export const ContainerPath = {
   workspace: '/workspace',
   data: '/home/agent/.local/share/opencode',
+  /** What the agent installs in user space (pip --user, npm -g, mise, ~/.local/bin): kept in a volume. */
+  userTools: '/home/agent/.local',
   auth: '/home/agent/.local/share/opencode/auth.json',
   gh: '/home/agent/.config/gh',
   dockerSocket: '/var/run/docker.sock',
@@ -22,6 +24,8 @@ export interface ContainerSettings {
   /** Absolute host path of the project; mounted read-write at /workspace. */
   workdir: string
   volume: string
+  /** The volume that keeps what the agent installed in user space across upgrades and recreates. */
+  toolsVolume: string
   gh: { mode: 'ro' | 'rw' | 'none'; hostDir: string | undefined }
   /** The host's auth.json is copied into the data volume (writable, so OpenCode can refresh it). */
   auth: 'copy' | 'none'
@@ -93,6 +97,7 @@ export function configLabels(request: ContainerSettings): Record<string, string>
     [Label.secretEnv]: [...request.secretEnvNames].sort().join(','),
     [Label.secretEnvFile]: request.secretEnvFile ?? '',
     [Label.volume]: request.volume,
+    [Label.toolsVolume]: request.toolsVolume,
     [Label.git]:
       request.git.mode === 'none'
         ? 'none'
@@ -137,4 +142,9 @@ export function networkName(containerName: string): string {
 /** The named volume that keeps a container's sessions across stop, upgrade and recreate. */
 export function volumeName(containerName: string): string {
   return `${containerName}-data`
+}
+
+/** The named volume that keeps what the agent installed in user space (~/.local). */
+export function toolsVolumeName(containerName: string): string {
+  return `${containerName}-tools`
 }

@@ -155,6 +155,8 @@ export interface RemoveTarget {
   id: string
   running: boolean
   volume: string
+  /** What the agent installed in user space (none for containers made before it was kept). */
+  toolsVolume: string | undefined
   /** It has an egress gateway, which goes with it. */
   gated: boolean
 }
@@ -175,6 +177,7 @@ export async function removeContainers(
           id: c.ID,
           running: c.State === 'running',
           volume: c.labelMap[Label.volume] ?? volumeName(c.Names),
+          toolsVolume: c.labelMap[Label.toolsVolume],
           gated: (c.labelMap[Label.egress] ?? 'open') !== 'open',
         }))
     : await Promise.all(
@@ -185,6 +188,7 @@ export async function removeContainers(
             id: c.Id,
             running: c.State.Running,
             volume: c.Config.Labels[Label.volume] ?? volumeName(c.Name),
+            toolsVolume: c.Config.Labels[Label.toolsVolume],
             gated: egressModeOf(c) !== 'open',
           }
         }),
@@ -209,7 +213,11 @@ export async function removeContainers(
     else gone.push(target.name)
     if (target.gated) await d.containers.gateways.removeFor(target.name)
     await removeOwnNetwork(target.name, d)
-    if (o.volumes && (await d.docker.volumes.remove(target.volume))) volumes.push(target.volume)
+    if (o.volumes) {
+      for (const volume of [target.volume, target.toolsVolume]) {
+        if (volume && (await d.docker.volumes.remove(volume))) volumes.push(volume)
+      }
+    }
   }
   return { removed, gone, volumes }
 }

@@ -9,7 +9,13 @@ import {
 } from '../images/source.js'
 import { containerName, deriveProjectName, imagePrefix, slugify } from '../containers/naming.js'
 import { decide, type Decision, type ExistingContainer } from '../containers/reconcile.js'
-import { configLabels, networkName, volumeName, type ContainerSettings } from '../containers/request.js'
+import {
+  configLabels,
+  networkName,
+  toolsVolumeName,
+  volumeName,
+  type ContainerSettings,
+} from '../containers/request.js'
 import { serverUrl } from '../containers/server.js'
 import { ContainerGoneError, NameTakenError, portOf, type ReconcileAction } from '../containers/service.js'
 import { resolveRunSettings, type RunSettingFlags } from '../containers/settings.js'
@@ -201,6 +207,7 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
     project,
     workdir,
     volume: volumeName(name),
+    toolsVolume: toolsVolumeName(name),
     gh: {
       mode: settings.gh,
       hostDir: settings.gh !== 'none' && (await isDirectory(ghDir)) ? ghDir : undefined,

@@ -119,6 +119,7 @@ describeEngine(
           workdir: world.project('race'),
           opencodeVersion: world.clientVersion,
           volume: volumeName(name),
+          toolsVolume: `${name}-tools`,
           gh: { mode: 'none', hostDir: undefined },
           auth: 'none',
           dockerSocket: undefined,

@@ -18,6 +18,7 @@ function request(overrides: Partial<ContainerRequest> = {}): ContainerRequest {
     workdir: '/home/u/my proj',
     hostPort: 4100,
     volume: 'caiged-dev-a-b-data',
+    toolsVolume: 'caiged-dev-a-b-tools',
     gh: { mode: 'ro', hostDir: '/home/u/.config/gh' },
     auth: 'copy',
     dockerSocket: undefined,
@@ -92,6 +93,16 @@ describe('runSpec', () => {
     expect(mountTo(args, '/home/agent/.local/share/opencode')).toEqual([
       'type=volume,src=caiged-dev-a-b-data,dst=/home/agent/.local/share/opencode,volume-label=io.caiged.managed=true',
     ])
+  })
+
+  it('keeps what the agent installs in user space (~/.local) in a volume of its own, mounted before the sessions one', () => {
+    expect(mountTo(args, '/home/agent/.local')).toEqual([
+      'type=volume,src=caiged-dev-a-b-tools,dst=/home/agent/.local,volume-label=io.caiged.managed=true',
+    ])
+    const mounts = valuesOf(args, '--mount')
+    expect(mounts.findIndex((m) => m.includes('dst=/home/agent/.local,'))).toBeLessThan(
+      mounts.findIndex((m) => m.includes('dst=/home/agent/.local/share/opencode')),
+    )
   })
 
   it('mounts the GitHub config read-only', () => {

@@ -1,0 +1,133 @@
+import { isGatewayEntry } from '../containers/listing.js'
+import type { ListedContainer } from '../docker/container-client.js'
+import type { Deps } from '../deps.js'
+import type { EgressMode } from '../egress/presets.js'
+import { CaigedError, usageError } from '../errors.js'
+import { baseImageFrom } from '../images/options.js'
+import { imageInputs, spinFingerprint } from '../images/plan.js'
+import { imagePrefix } from '../containers/naming.js'
+import { Label, MANAGED_FILTER } from '../labels.js'
+import { spinContentHash } from '../spins/content-hash.js'
+import { findSpin, spinRoots } from '../spins/discovery.js'
+import { runAgent, type RunOptions } from './run-agent.js'
+
+export interface OutdatedRow {
+  name: string
+  opencodeVersion: string
+  hostVersion: string | undefined
+  /** Why it is behind; empty when it is current. */
+  reasons: string[]
+}
+
+/**
+ * `caiged containers outdated`: each agent whose OpenCode is not the host client's, or whose image
+ * was built from another spin, caiged or base than a run would build now.
+ */
+export async function outdatedContainers(d: Deps): Promise<OutdatedRow[]> {
+  const [hostVersion, listed] = await Promise.all([
+    d.hostOpencode.version(),
+    d.docker.containers.list({ all: true, labels: MANAGED_FILTER }),
+  ])
+  const agents = listed.filter((c) => !isGatewayEntry(c))
+  const rows = await Promise.all(agents.map((c) => outdatedRow(c, hostVersion, d)))
+  return rows.sort((a, b) => a.name.localeCompare(b.name))
+}
+
+async function outdatedRow(
+  c: ListedContainer,
+  hostVersion: string | undefined,
+  d: Deps,
+): Promise<OutdatedRow> {
+  const labels = c.labelMap
+  const version = labels[Label.opencodeVersion] ?? ''
+  const reasons: string[] = []
+  if (hostVersion && version !== hostVersion)
+    reasons.push(`OpenCode ${version || 'unknown'} → ${hostVersion} (the host client's)`)
+  const spinName = labels[Label.spin]
+  const workdir = labels[Label.workdir]
+  if (spinName && workdir && hostVersion) {
+    try {
+      const spin = await findSpin(spinName, spinRoots(workdir, d.env))
+      const inputs = await imageInputs(d, {
+        opencodeVersion: hostVersion,
+        baseImage: baseImageFrom(undefined, d.env),
+        imagePrefix: imagePrefix(d.env),
+        ...d.hostIds,
+      })
+      const fingerprint = spinFingerprint(inputs, { name: spin.name, hash: await spinContentHash(spin.dir) })
+      if (version === hostVersion && labels[Label.imageFingerprint] !== fingerprint)
+        reasons.push('its image was built from another spin, caiged or base than a run would use now')
+    } catch (error) {
+      if (!(error instanceof CaigedError)) throw error
+      reasons.push(`its spin cannot be checked: ${error.sentence}`)
+    }
+  }
+  return { name: c.Names, opencodeVersion: version, hostVersion, reasons }
+}
+
+/** The run that made a container, read back from its labels (so an upgrade changes nothing else). */
+export function runOptionsFromLabels(labels: Record<string, string>): RunOptions {
+  const git = labels[Label.git] ?? 'none'
+  const ssh = labels[Label.ssh] ?? 'none'
+  const network = labels[Label.network]
+  return {
+    workdir: labels[Label.workdir] ?? '.',
+    spin: labels[Label.spin],
+    project: labels[Label.project],
+    secretEnv: (labels[Label.secretEnv] ?? '').split(',').filter(Boolean),
+    secretEnvFile: labels[Label.secretEnvFile] || undefined,
+    gh: (labels[Label.gh] as 'ro' | 'rw' | 'none' | undefined) ?? undefined,
+    opencodeAuth: labels[Label.auth] === 'none' ? false : undefined,
+    dockerSocket: labels[Label.dockerSocket] === 'yes',
+    gitIdentity: git.startsWith('agent') ? 'agent' : git.startsWith('host') ? 'host' : 'none',
+    sshKey: ssh.startsWith('key ') ? ssh.slice(4) : undefined,
+    sshAgent: ssh === 'agent',
+    network: network && network !== 'own' ? network : undefined,
+    egress: (labels[Label.egress] as EgressMode | undefined) ?? 'open',
+    publish: (labels[Label.publish] ?? '').split(',').filter(Boolean),
+    // The user asked for the upgrade: what the container already had is not asked about again.
+    yes: true,
+    rebuildImages: false,
+    recreate: true,
+    connect: false,
+  }
+}
+
+export interface UpgradeResult {
+  name: string
+  action: string
+  opencodeVersion: string
+}
+
+/**
+ * `caiged upgrade`: each container brought to the host client's OpenCode and a current image
+ * (pulled or rebuilt), recreated with its settings and sessions.
+ */
+export async function upgradeContainers(
+  o: { names: string[]; all: boolean },
+  d: Deps,
+): Promise<UpgradeResult[]> {
+  if (o.names.length > 0 && o.all) throw usageError('Name containers or use --all, not both.')
+  if (o.names.length === 0 && !o.all)
+    throw usageError('Which containers? Name them, or use --all (caiged containers outdated lists them).')
+  const hostVersion = await d.hostOpencode.version()
+  if (!hostVersion) {
+    throw new CaigedError('There is no OpenCode client on this machine to upgrade to.', {
+      hint: 'Install it (npm i -g opencode-ai), then run caiged upgrade again.',
+    })
+  }
+  const targets = o.all
+    ? (await outdatedContainers(d)).filter((r) => r.reasons.length > 0).map((r) => r.name)
+    : o.names
+  const labelsOf = await Promise.all(targets.map(async (n) => (await d.containers.get(n)).Config.Labels))
+  const results: UpgradeResult[] = []
+  // One after another, each with the run's own tasks (build or pull, recreate, wait): a list
+  // around them would draw over theirs.
+  for (const [i, name] of targets.entries()) {
+    d.io.progress(`Upgrading ${name} to OpenCode ${hostVersion} (${i + 1} of ${targets.length})`)
+    const options = runOptionsFromLabels(labelsOf[i] as Record<string, string>)
+    const r = await runAgent({ ...options, opencodeVersion: hostVersion }, d)
+    results.push({ name: r.name, action: r.action, opencodeVersion: r.opencodeVersion })
+  }
+  return results
+}

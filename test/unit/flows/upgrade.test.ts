@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest'
+import { configLabels, type ContainerSettings } from '../../../src/containers/request.js'
+import { runOptionsFromLabels } from '../../../src/flows/upgrade.js'
+import { Label } from '../../../src/labels.js'
+
+describe('runOptionsFromLabels', () => {
+  it('reads back the run that made a container, so an upgrade finds no other difference', () => {
+    const settings: ContainerSettings = {
+      name: 'caiged-dev-code-app',
+      spin: 'dev',
+      project: 'code-app',
+      workdir: '/home/u/code/app',
+      volume: 'caiged-dev-code-app-data',
+      toolsVolume: 'caiged-dev-code-app-tools',
+      gh: { mode: 'rw', hostDir: '/home/u/.config/gh' },
+      auth: 'none',
+      dockerSocket: undefined,
+      secretEnvNames: ['B', 'A'],
+      secretEnvFile: '/home/u/s.env',
+      git: { mode: 'agent', name: 'Bot', email: 'bot@example.com' },
+      ssh: { key: '/home/u/.ssh/agent' },
+      resources: {},
+      network: { name: 'caiged-dev-code-app-net', own: true },
+      egress: { mode: 'locked', outward: 'caiged-egress' },
+      publish: [{ container: 3000, host: 3001 }],
+    }
+    const labels = { ...configLabels(settings), [Label.spin]: 'dev', [Label.project]: 'code-app' }
+    expect(runOptionsFromLabels(labels)).toMatchObject({
+      workdir: '/home/u/code/app',
+      spin: 'dev',
+      project: 'code-app',
+      secretEnv: ['A', 'B'],
+      secretEnvFile: '/home/u/s.env',
+      gh: 'rw',
+      opencodeAuth: false,
+      dockerSocket: false,
+      gitIdentity: 'agent',
+      sshKey: '/home/u/.ssh/agent',
+      sshAgent: false,
+      network: undefined,
+      egress: 'locked',
+      publish: ['3000:3001'],
+      yes: true,
+      connect: false,
+    })
+  })
+
+  it('takes a container made before egress policies as open, on the network it named', () => {
+    expect(
+      runOptionsFromLabels({ [Label.workdir]: '/p', [Label.network]: 'shared', [Label.ssh]: 'agent' }),
+    ).toMatchObject({
+      egress: 'open',
+      network: 'shared',
+      sshAgent: true,
+      sshKey: undefined,
+      gitIdentity: 'none',
+    })
+  })
+})
