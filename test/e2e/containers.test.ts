@@ -96,7 +96,12 @@ describeEngine('caiged run, connect and containers against the real engine and O
     const mounts = (inspect.Mounts as { Type: string; Source: string; Destination: string; RW: boolean }[])
       .map((m) => `${m.Type}:${m.Destination}:${m.RW ? 'rw' : 'ro'}`)
       .sort()
-    expect(mounts).toEqual(['bind:/workspace:rw', 'volume:/home/agent/.local/share/opencode:rw'])
+    // The project, the agent's user-space tools, its sessions: nothing else of the host.
+    expect(mounts).toEqual([
+      'bind:/workspace:rw',
+      'volume:/home/agent/.local/share/opencode:rw',
+      'volume:/home/agent/.local:rw',
+    ])
     expect(inspect.Mounts.find((m: { Destination: string }) => m.Destination === '/workspace').Source).toBe(
       project,
     )

@@ -130,7 +130,8 @@ describeEngine('what a container gets from the host: project, credentials, secre
     )
       .map((m) => m.Destination)
       .sort()
-    expect(destinations).toEqual(['/home/agent/.local/share/opencode', '/workspace'])
+    // What is left: the project, and its own volumes (user-space tools, sessions).
+    expect(destinations).toEqual(['/home/agent/.local', '/home/agent/.local/share/opencode', '/workspace'])
     expect(() => execFileSync('docker', ['exec', name, 'test', '-e', '/var/run/docker.sock'])).toThrow()
   }, 600_000)
 })
