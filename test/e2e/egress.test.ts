@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
+import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { caiged, repoRoot } from '../support/cli.js'
+import { caiged, caigedBin, repoRoot } from '../support/cli.js'
 import { docker } from '../support/docker.js'
 import { e2eWorld } from '../support/e2e-env.js'
 import { describeEngine, testBaseImage } from '../support/engine.js'
@@ -219,6 +220,30 @@ describeEngine(
       )
       const table = await caiged(['egress', 'log', name], { env: world.env })
       expect(table.stdout).toMatch(/denied\.test:80\s+denied\s+\d+\s+20\d\d-/)
+    }, 60_000)
+
+    it('follows the log with -f: each request as the gateway decides it', async () => {
+      const child = spawn(process.execPath, [caigedBin, 'egress', 'log', name, '-f', '--json'], {
+        env: { ...process.env, ...world.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      try {
+        const lines: string[] = []
+        createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (l) => lines.push(l))
+        // Asked again until a line comes: the follow may start after the first request.
+        for (let i = 0; i < 50 && !lines.some((l) => l.includes('other.test:80')); i++) {
+          fetchFrom('http://other.test/')
+          await new Promise((r) => setTimeout(r, 200))
+        }
+        const event = JSON.parse(lines.find((l) => l.includes('other.test:80')) as string) as Record<
+          string,
+          string
+        >
+        expect(event).toMatchObject({ destination: 'other.test:80', decision: 'denied', method: 'GET' })
+        expect(event.time).toMatch(/^20\d\d-/)
+      } finally {
+        if (child.pid) process.kill(child.pid, 'SIGTERM')
+      }
     }, 60_000)
 
     it('has no way around the proxy: raw TCP and UDP to the host’s IP, and outside DNS, all fail', () => {
