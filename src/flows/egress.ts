@@ -8,7 +8,7 @@ import { formatHostRule, parseHostRule } from '../egress/rules.js'
 import { policyHash, squidRules, type EgressPolicy } from '../egress/policy.js'
 import type { EgressMode } from '../egress/presets.js'
 import { configuredProviders, policyFor } from '../egress/resolve.js'
-import { editsFile, loadEdits, saveEdits } from '../egress/store.js'
+import { editsFile, loadEdits, saveEdits, type EgressEdits } from '../egress/store.js'
 import { CaigedError, usageError } from '../errors.js'
 import { Label } from '../labels.js'
 
@@ -26,10 +26,15 @@ async function gatedAgent(name: string, d: Deps): Promise<{ agent: ContainerInsp
 }
 
 /** The policy an agent's gateway should enforce now, from all its sources. */
-async function currentPolicy(agent: ContainerInspect, mode: EgressMode, d: Deps) {
-  const labels = agent.Config.Labels
+/** The edits caiged egress allow/deny made for an agent, kept on the host. */
+async function editsOf(agent: ContainerInspect, d: Deps) {
   const file = editsFile(d.paths.egressDir, agent.Name)
-  const edits = await loadEdits(file)
+  return { file, edits: await loadEdits(file) }
+}
+
+/** The policy an agent's gateway should enforce with these edits, from all its other sources too. */
+async function policyWith(agent: ContainerInspect, mode: EgressMode, edits: EgressEdits, d: Deps) {
+  const labels = agent.Config.Labels
   const secretNames = (labels[Label.secretEnv] ?? '').split(',').filter(Boolean)
   const providers = await configuredProviders(
     labels[Label.auth] === 'copy' ? d.paths.hostAuthFile : undefined,
@@ -37,8 +42,7 @@ async function currentPolicy(agent: ContainerInspect, mode: EgressMode, d: Deps)
   )
   const workdir = labels[Label.workdir]
   const project = workdir ? (await loadProjectConfig(workdir))?.config : undefined
-  const policy = policyFor({ mode, providers, spinLabels: labels, config: await d.config(), project, edits })
-  return { policy, edits, file }
+  return policyFor({ mode, providers, spinLabels: labels, config: await d.config(), project, edits })
 }
 
 export interface PolicyView {
@@ -56,7 +60,7 @@ const view = (name: string, policy: EgressPolicy): PolicyView => ({
 /** `caiged egress rules NAME`: the merged policy, each rule with its source. */
 export async function egressRules(o: { name: string }, d: Deps): Promise<PolicyView> {
   const { agent, mode } = await gatedAgent(o.name, d)
-  return view(agent.Name, (await currentPolicy(agent, mode, d)).policy)
+  return view(agent.Name, await policyWith(agent, mode, (await editsOf(agent, d)).edits, d))
 }
 
 export interface EditResult extends PolicyView {
@@ -76,12 +80,12 @@ export async function editEgress(
     throw usageError('Which hosts? Give HOST[:PORT] (or *.DOMAIN, or an IPv4 address).')
   const texts = o.rules.map((r) => formatHostRule(parseHostRule(r)))
   const { agent, mode } = await gatedAgent(o.name, d)
-  const { edits, file } = await currentPolicy(agent, mode, d)
+  const { edits, file } = await editsOf(agent, d)
   const other = o.effect === 'allow' ? 'deny' : 'allow'
   edits[o.effect] = [...new Set([...edits[o.effect], ...texts])]
   edits[other] = edits[other].filter((t) => !texts.includes(t))
   await saveEdits(file, edits)
-  const { policy } = await currentPolicy(agent, mode, d)
+  const policy = await policyWith(agent, mode, edits, d)
   if (o.effect === 'allow') {
     const stillDenied = policy.rules.filter(
       (r) => r.effect === 'deny' && texts.includes(formatHostRule(r.rule)),

@@ -4,6 +4,7 @@ import type { Deps } from '../deps.js'
 import type { EgressMode } from '../egress/presets.js'
 import { CaigedError, usageError } from '../errors.js'
 import { baseImageFrom } from '../images/options.js'
+import type { ImageInputs } from '../bake/plan.js'
 import { imageInputs, spinFingerprint } from '../images/plan.js'
 import { imagePrefix } from '../containers/naming.js'
 import { Label, MANAGED_FILTER } from '../labels.js'
@@ -29,13 +30,24 @@ export async function outdatedContainers(d: Deps): Promise<OutdatedRow[]> {
     d.docker.containers.list({ all: true, labels: MANAGED_FILTER }),
   ])
   const agents = listed.filter((c) => !isGatewayEntry(c))
-  const rows = await Promise.all(agents.map((c) => outdatedRow(c, hostVersion, d)))
+  // What a run would build now: the same for every container (only the spin differs), made once.
+  const inputs =
+    hostVersion === undefined
+      ? undefined
+      : await imageInputs(d, {
+          opencodeVersion: hostVersion,
+          baseImage: baseImageFrom(undefined, d.env),
+          imagePrefix: imagePrefix(d.env),
+          ...d.hostIds,
+        })
+  const rows = await Promise.all(agents.map((c) => outdatedRow(c, hostVersion, inputs, d)))
   return rows.sort((a, b) => a.name.localeCompare(b.name))
 }
 
 async function outdatedRow(
   c: ListedContainer,
   hostVersion: string | undefined,
+  inputs: ImageInputs | undefined,
   d: Deps,
 ): Promise<OutdatedRow> {
   const labels = c.labelMap
@@ -45,15 +57,9 @@ async function outdatedRow(
     reasons.push(`OpenCode ${version || 'unknown'} → ${hostVersion} (the host client's)`)
   const spinName = labels[Label.spin]
   const workdir = labels[Label.workdir]
-  if (spinName && workdir && hostVersion) {
+  if (spinName && workdir && inputs) {
     try {
       const spin = await findSpin(spinName, spinRoots(workdir, d.env))
-      const inputs = await imageInputs(d, {
-        opencodeVersion: hostVersion,
-        baseImage: baseImageFrom(undefined, d.env),
-        imagePrefix: imagePrefix(d.env),
-        ...d.hostIds,
-      })
       const fingerprint = spinFingerprint(inputs, { name: spin.name, hash: await spinContentHash(spin.dir) })
       if (version === hostVersion && labels[Label.imageFingerprint] !== fingerprint)
         reasons.push('its image was built from another spin, caiged or base than a run would use now')
