@@ -26,6 +26,8 @@ export interface Io {
   json: boolean
   /** A yes/no question; with no terminal it fails with the flag that answers it. */
   confirm(question: string, flagThatAnswers: string): Promise<boolean>
+  /** Set inside a task of an outer list: a flow's own task list tells its steps here, drawing nothing. */
+  withinTask?: (line: string) => void
 }
 
 export interface Clock {

@@ -47,7 +47,7 @@ export const FILES: readonly [string, string][] = [
   ['<project>/.caiged/spins/', 'A project\u2019s spins; found before the user\u2019s and the built-in ones.'],
   [
     '<project>/.caiged/config.json',
-    'The project\u2019s committed settings (default spin, egress rules, resources); the Docker socket, secrets, a writable GitHub config or open egress from it need your consent.',
+    'The project\u2019s committed settings (default spin, extra Debian packages, egress rules, publish ports, resources); the Docker socket, secrets, a writable GitHub config or open egress from it need your consent.',
   ],
   [
     '$XDG_CONFIG_HOME/caiged/projects.json',

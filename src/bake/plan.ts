@@ -14,6 +14,8 @@ export interface SpinBuild {
   description: string
   /** The spin.yaml's egress rules, carried as a label into every container of the image. */
   egress?: { allow?: string[]; deny?: string[] }
+  /** The local tag, when it is not the spin's name (a project's variant, see spins/variant.ts). */
+  tag?: string
 }
 
 /** Everything but the spins that decides what an image holds; any change to it makes the image stale. */
@@ -34,6 +36,8 @@ export interface ImagePlan extends ImageInputs {
 
 export const spinTarget = (spin: string) => `spin-${spin}`
 export const localImage = (prefix: string, name: string) => `${prefix}:${name}`
+/** The tag a spin's local image has: its name, or its project variant's. */
+export const spinImageTag = (spin: Pick<SpinBuild, 'name' | 'tag'>) => spin.tag ?? spin.name
 
 /** Values for the variables of bake/docker-bake.hcl (bake reads them from the environment). */
 export function bakeVariables(
@@ -158,7 +162,7 @@ export function renderSpinsHcl(spins: SpinBuild[], versions: VersionCell[] = [])
       `  }`,
       matrix
         ? `  tags   = image_tags_for(${hclString(spin.name)}, item.version)`
-        : `  tags   = image_tags(${hclString(spin.name)})`,
+        : `  tags   = image_tags(${hclString(spinImageTag(spin))})`,
       matrix
         ? `  labels = merge(${labels}, { ${hclString(Label.opencodeVersion)} = item.version })`
         : `  labels = ${labels}`,

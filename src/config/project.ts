@@ -3,6 +3,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod/v3'
 import { EGRESS_MODES } from '../egress/presets.js'
+import { DebianPackages } from '../spins/manifest.js'
 import { SPIN_NAME_PATTERN } from '../spins/names.js'
 import { HostRules, PublishPorts, ResourcesSchema, SecretEnvNames, type UserConfig } from './schema.js'
 import { readConfigFile } from './store.js'
@@ -17,6 +18,8 @@ export const PROJECT_CONFIG_FILE = path.join('.caiged', 'config.json')
  */
 export const ProjectConfigSchema = z.strictObject({
   defaultSpin: z.string().regex(SPIN_NAME_PATTERN, 'must be a spin name such as dev').optional(),
+  /** Debian packages the project's tools need, added to the spin's in an image of the project's own. */
+  packages: DebianPackages.optional(),
   egress: z
     .strictObject({
       mode: z.enum(EGRESS_MODES).optional(),
@@ -41,7 +44,7 @@ export async function loadProjectConfig(
   const config = await readConfigFile(
     file,
     ProjectConfigSchema,
-    'It holds defaultSpin, egress (mode, allow, deny), publish, resources, and, with your consent, dockerSocket, secretEnv and mounts.gh.',
+    'It holds defaultSpin, packages, egress (mode, allow, deny), publish, resources, and, with your consent, dockerSocket, secretEnv and mounts.gh.',
   )
   return config && { file, config }
 }

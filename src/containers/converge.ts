@@ -36,7 +36,15 @@ export async function applyDecision(o: {
   existing: ContainerInspect | undefined
   request: Omit<ContainerRequest, 'hostPort'>
   secrets: Secrets
-  build: { spinName: string; workdir: string; inputs: ImageInputs; builder?: string; onBase?: string }
+  build: {
+    spinName: string
+    workdir: string
+    inputs: ImageInputs
+    builder?: string
+    onBase?: string
+    /** The project's extra Debian packages (its own variant of the spin). */
+    extraPackages?: string[]
+  }
   auth: { file: string; mtime: number } | undefined
   /** With an egress policy: the gateway for the image's spin (its labels carry the spin's rules). */
   gateway?: (spinLabels: Record<string, string>, onLine?: (line: string) => void) => Promise<GatewayRequest>
@@ -62,7 +70,7 @@ export async function applyDecision(o: {
               deps.docker,
               new OpencodePackageCache(deps.paths.cacheDir, deps.npm, await hostHasAvx2()),
             )
-            prepared = await builder.prepare([spin], o.build.inputs)
+            prepared = await builder.prepare([spin], o.build.inputs, o.build.extraPackages)
             await builder.build(
               prepared,
               [spin.name],
@@ -118,7 +126,7 @@ export async function applyDecision(o: {
           },
         },
       ],
-      { json: deps.io.json },
+      { json: deps.io.json, report: deps.io.withinTask },
     ).run({})
   } finally {
     prepared?.dispose()

@@ -4,7 +4,7 @@ import type { Deps } from '../deps.js'
 import { DEFAULT_EGRESS_MODE, DEFAULT_OUTWARD_NETWORK } from '../egress/resolve.js'
 
 /** What caiged uses when neither the project nor the user says. */
-const DEFAULTS: Partial<Record<(typeof CONFIG_KEYS)[number], unknown>> = {
+const DEFAULTS: Partial<Record<string, unknown>> = {
   'mounts.gh': 'ro',
   'mounts.opencodeAuth': true,
   'git.identity': 'host',
@@ -14,6 +14,8 @@ const DEFAULTS: Partial<Record<(typeof CONFIG_KEYS)[number], unknown>> = {
 }
 /** Lists that add up (the project's come on top of the user's) rather than replace. */
 const ADDED_UP = new Set(['secretEnv', 'egress.allow', 'egress.deny'])
+/** Settings only a project's config has (its image's extra packages). */
+const PROJECT_ONLY = ['packages'] as const
 
 export interface SettingRow {
   key: string
@@ -31,8 +33,8 @@ export async function listSettings(
 ): Promise<{ files: { user: string; project?: string }; settings: SettingRow[] }> {
   const user = await d.config()
   const project = await loadProjectConfig(o.workdir)
-  const settings = CONFIG_KEYS.map((key): SettingRow => {
-    const mine = getPath(user, key)
+  const settings = [...CONFIG_KEYS, ...PROJECT_ONLY].map((key: string): SettingRow => {
+    const mine = (PROJECT_ONLY as readonly string[]).includes(key) ? undefined : getPath(user, key)
     const theirs = project ? getPath(project.config, key) : undefined
     if (ADDED_UP.has(key) && Array.isArray(mine) && Array.isArray(theirs))
       return { key, value: [...mine, ...theirs], source: 'user + project' }

@@ -142,7 +142,7 @@ export async function buildImages(o: BuildOptions, d: Deps): Promise<BuildResult
           },
         },
       ],
-      { json: d.io.json },
+      { json: d.io.json, report: d.io.withinTask },
     ).run({})
   } finally {
     prepared?.dispose()

@@ -61,6 +61,7 @@ import { checkClientSupported } from '../opencode/dialect.js'
 import { missingClientError } from '../opencode/host-client.js'
 import { sessionPassword } from '../secrets/session.js'
 import { spinContentHash } from '../spins/content-hash.js'
+import { spinVariant } from '../spins/variant.js'
 import { findSpin, spinRoots } from '../spins/discovery.js'
 
 export interface RunOptions extends RunSettingFlags, EgressFlags {
@@ -176,7 +177,6 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
         : {}
 
   const service = d.containers
-  const image = localImage(prefix, spin.name)
   // Independent lookups at once: on the warm path they are most of the time caiged takes.
   const [hostVersion, found, identity, spinHash] = await Promise.all([
     d.hostOpencode.version(),
@@ -192,6 +192,10 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
     spinContentHash(spin.dir),
   ])
   let existing = found.agent
+  // The project's extra packages make the spin a variant with an image (and tag) of its own.
+  const variant = spinVariant({ name: spin.name, hash: spinHash }, projectConfig.packages)
+  const spinId = { name: spin.name, hash: variant.hash }
+  const image = localImage(prefix, variant.tag)
   // A missing or unsupported client is said before any build, when a connect will follow.
   if (o.connect && !hostVersion) throw missingClientError()
   if (o.connect) checkClientSupported(hostVersion)
@@ -243,7 +247,6 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
     imagePrefix: prefix,
     ...d.hostIds,
   })
-  const spinId = { name: spin.name, hash: spinHash }
   const fingerprints = [spinFingerprint(inputs, spinId)]
   if (registry) fingerprints.push(publishedFingerprint(inputs, spinId, registry))
   const want = { workdir, configLabels: configLabels(containerSettings), imageFingerprints: fingerprints }
@@ -407,6 +410,7 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
           inputs: choice?.onBase?.inputs ?? inputs,
           builder: o.builder,
           onBase: choice?.onBase?.ref,
+          extraPackages: variant.extraPackages,
         },
         auth: authMtime === undefined ? undefined : { file: authFile, mtime: authMtime },
         gateway: egressMode === 'open' ? undefined : gatewayFor,

@@ -1,6 +1,6 @@
 import { isGatewayEntry } from '../containers/listing.js'
 import type { ListedContainer } from '../docker/container-client.js'
-import type { Deps } from '../deps.js'
+import type { Deps, Io } from '../deps.js'
 import type { EgressMode } from '../egress/presets.js'
 import { CaigedError, usageError } from '../errors.js'
 import { baseImageFrom } from '../images/options.js'
@@ -10,6 +10,9 @@ import { imagePrefix } from '../containers/naming.js'
 import { Label, MANAGED_FILTER } from '../labels.js'
 import { spinContentHash } from '../spins/content-hash.js'
 import { findSpin, spinRoots } from '../spins/discovery.js'
+import { spinVariant } from '../spins/variant.js'
+import { loadProjectConfig } from '../config/project.js'
+import { taskList } from '../ui/tasks.js'
 import { runAgent, type RunOptions } from './run-agent.js'
 
 export interface OutdatedRow {
@@ -60,7 +63,12 @@ async function outdatedRow(
   if (spinName && workdir && inputs) {
     try {
       const spin = await findSpin(spinName, spinRoots(workdir, d.env))
-      const fingerprint = spinFingerprint(inputs, { name: spin.name, hash: await spinContentHash(spin.dir) })
+      const project = await loadProjectConfig(workdir)
+      const variant = spinVariant(
+        { name: spin.name, hash: await spinContentHash(spin.dir) },
+        project?.config.packages,
+      )
+      const fingerprint = spinFingerprint(inputs, variant)
       if (version === hostVersion && labels[Label.imageFingerprint] !== fingerprint)
         reasons.push('its image was built from another spin, caiged or base than a run would use now')
     } catch (error) {
@@ -127,13 +135,35 @@ export async function upgradeContainers(
     : o.names
   const labelsOf = await Promise.all(targets.map(async (n) => (await d.containers.get(n)).Config.Labels))
   const results: UpgradeResult[] = []
-  // One after another, each with the run's own tasks (build or pull, recreate, wait): a list
-  // around them would draw over theirs.
-  for (const [i, name] of targets.entries()) {
-    d.io.progress(`Upgrading ${name} to OpenCode ${hostVersion} (${i + 1} of ${targets.length})`)
-    const options = runOptionsFromLabels(labelsOf[i] as Record<string, string>)
-    const r = await runAgent({ ...options, opencodeVersion: hostVersion }, d)
-    results.push({ name: r.name, action: r.action, opencodeVersion: r.opencodeVersion })
-  }
+  const warnings: string[] = []
+  // One task per container, one after another (each builds or pulls, then recreates): each run's
+  // own steps show under its task.
+  await taskList<object>(
+    targets.map((name, i) => ({
+      title: `Upgrade ${name} to OpenCode ${hostVersion}`,
+      rendererOptions: { outputBar: 4, persistentOutput: false },
+      task: async (_, task) => {
+        const tell = (line: string) => {
+          task.output = line
+        }
+        const io: Io = {
+          ...d.io,
+          progress: tell,
+          warn: (message) => {
+            warnings.push(`${name}: ${message}`)
+            tell(message)
+          },
+          withinTask: tell,
+        }
+        const options = runOptionsFromLabels(labelsOf[i] as Record<string, string>)
+        const r = await runAgent({ ...options, opencodeVersion: hostVersion }, { ...d, io })
+        results.push({ name: r.name, action: r.action, opencodeVersion: r.opencodeVersion })
+        task.title = `${name}: ${r.action} on OpenCode ${r.opencodeVersion}`
+      },
+    })),
+    { json: d.io.json, report: d.io.withinTask },
+  ).run({})
+  // Said once the list is done, so they stay on screen.
+  for (const warning of warnings) d.io.warn(warning)
   return results
 }

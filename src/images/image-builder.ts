@@ -2,6 +2,7 @@ import tmp from 'tmp'
 import {
   expectedSpinLabels,
   localImage,
+  spinImageTag,
   spinTarget,
   staleReasons,
   type ImageInputs,
@@ -13,6 +14,7 @@ import { CaigedError } from '../errors.js'
 import type { OpencodePackageCache } from '../opencode/package-cache.js'
 import type { Spin } from '../spins/load.js'
 import { stageSpin } from '../spins/stage.js'
+import { spinVariant, variantPackages } from '../spins/variant.js'
 import { runBake, type PreparedPlan } from './bake.js'
 
 export type { PreparedPlan }
@@ -37,17 +39,20 @@ export class ImageBuilder {
     private readonly packages: OpencodePackageCache,
   ) {}
 
-  async prepare(spins: Spin[], inputs: ImageInputs): Promise<PreparedPlan> {
+  /** Stages the spins; a project's extra packages make each a variant with an image of its own. */
+  async prepare(spins: Spin[], inputs: ImageInputs, extraPackages: string[] = []): Promise<PreparedPlan> {
     const work = tmp.dirSync({ prefix: 'caiged-build-', unsafeCleanup: true })
     try {
       const builds: SpinBuild[] = []
       for (const spin of spins) {
         const staged = await stageSpin(spin, work.name)
+        const variant = spinVariant({ name: spin.name, hash: staged.hash }, extraPackages)
         builds.push({
           name: spin.name,
           contextDir: staged.dir,
-          packages: spin.manifest.packages ?? [],
-          hash: staged.hash,
+          packages: variantPackages(spin.manifest.packages ?? [], variant),
+          hash: variant.hash,
+          tag: variant.tag,
           description: spin.manifest.description,
           egress: spin.manifest.egress,
         })
@@ -64,7 +69,7 @@ export class ImageBuilder {
   async status(plan: ImagePlan): Promise<ImageStatus[]> {
     return Promise.all(
       plan.spins.map(async (spin) => {
-        const image = localImage(plan.imagePrefix, spin.name)
+        const image = localImage(plan.imagePrefix, spinImageTag(spin))
         const inspected = await this.docker.images.inspect(image)
         return {
           spin: spin.name,

@@ -8,6 +8,11 @@ export { MAX_SPIN_NAME_LENGTH, SPIN_NAME_PATTERN } from './names.js'
 export const SKILL_NAME_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/
 /** A Debian package, optionally pinned: "jq" or "jq=1.6-2.1". Nothing a shell could misread. */
 const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?$/
+
+/** Debian packages to install into an image, each "name" or "name=version" (validated before apt sees it). */
+export const DebianPackages = z.array(
+  z.string().regex(DEBIAN_PACKAGE, 'must be a Debian package name, optionally "name=version"'),
+)
 const MCP_NAME = /^[A-Za-z0-9_-]+$/
 
 const PermissionValue = z.enum(['allow', 'ask', 'deny'])
@@ -53,9 +58,7 @@ export const SpinManifestSchema = z.strictObject({
         .optional(),
     })
     .optional(),
-  packages: z
-    .array(z.string().regex(DEBIAN_PACKAGE, 'must be a Debian package name, optionally "name=version"'))
-    .optional(),
+  packages: DebianPackages.optional(),
   /** Hosts the spin's tools need (added to the agent's egress policy), or must never reach. */
   egress: z.strictObject({ allow: HostRules.optional(), deny: HostRules.optional() }).optional(),
   mcp: z

@@ -131,6 +131,14 @@ describe('renderSpinsHcl', () => {
     expect(hcl.endsWith('}\n')).toBe(true)
   })
 
+  it('tags a project variant by its own tag, keeping the spin’s target and label', () => {
+    const hcl = renderSpinsHcl([{ ...dev, tag: 'dev.pkg-0123456789ab', packages: ['make', 'tree'] }])
+    expect(hcl).toContain('target "spin-dev" {')
+    expect(hcl).toContain('  tags   = image_tags("dev.pkg-0123456789ab")')
+    expect(hcl).toContain('    SPIN_PACKAGES = "make tree"')
+    expect(hcl).toMatch(/"io.caiged.spin" += "dev"/)
+  })
+
   it('renders an empty group when there are no spins', () => {
     expect(renderSpinsHcl([])).toContain('group "spins" {\n  targets = []\n}')
     expect(renderSpinsHcl([])).not.toContain('target "')

@@ -11,6 +11,7 @@ import {
 } from '../../src/config/project.js'
 import { CaigedError } from '../../src/errors.js'
 import { runAgent } from '../../src/flows/run-agent.js'
+import { spinVariant, variantPackages } from '../../src/spins/variant.js'
 import { FakeDocker, recordingIo, runOptions, testDeps } from '../support/fakes.js'
 
 const dirs: string[] = []
@@ -98,5 +99,31 @@ describe('the project config (.caiged/config.json)', () => {
     )
     expect(docker.calls).toEqual([])
     expect(fs.existsSync(d.paths.consentFile)).toBe(false)
+  })
+})
+
+describe('a project’s extra packages', () => {
+  it('make a variant of the spin, named by the package set and not the project', () => {
+    const spin = { name: 'dev', hash: 'a'.repeat(64) }
+    expect(spinVariant(spin)).toEqual({ ...spin, tag: 'dev', extraPackages: [] })
+    expect(spinVariant(spin, [])).toEqual({ ...spin, tag: 'dev', extraPackages: [] })
+    const tools = spinVariant(spin, ['tree', 'jq', 'tree'])
+    expect(tools.tag).toMatch(/^dev\.pkg-[0-9a-f]{12}$/)
+    expect(tools.extraPackages).toEqual(['jq', 'tree'])
+    expect(tools.hash).not.toBe(spin.hash)
+    // The same set in another order is the same image; another set or spin content is not.
+    expect(spinVariant(spin, ['jq', 'tree'])).toEqual(tools)
+    expect(spinVariant(spin, ['jq']).tag).not.toBe(tools.tag)
+    expect(spinVariant({ ...spin, hash: 'b'.repeat(64) }, ['jq', 'tree']).hash).not.toBe(tools.hash)
+    expect(variantPackages(['make', 'jq'], tools)).toEqual(['make', 'jq', 'tree'])
+  })
+
+  it('are validated as Debian package names before any build', async () => {
+    await expect(loadProjectConfig(projectWith({ packages: ['tree', 'x; rm -rf /'] }))).rejects.toThrow(
+      /packages\.1: must be a Debian package name/,
+    )
+    expect((await loadProjectConfig(projectWith({ packages: ['tree=2.1.0-1'] })))?.config.packages).toEqual([
+      'tree=2.1.0-1',
+    ])
   })
 })

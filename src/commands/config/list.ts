@@ -7,7 +7,7 @@ export default class ConfigList extends BaseCommand {
   static override summary = 'Show every setting, its value and where it comes from.'
   static override description =
     'Your defaults live in $XDG_CONFIG_HOME/caiged/config.json (~/.config/caiged/config.json); a project ' +
-    'can commit its own in .caiged/config.json (default spin, egress rules, resources; the Docker socket, ' +
+    'can commit its own in .caiged/config.json (default spin, packages, egress rules, publish ports, resources; the Docker socket, ' +
     'secrets, a writable GitHub config or open egress only with your consent). Each setting shows its ' +
     'source: project, user or default. Flags given to a command win over all of them.'
   static override examples = [
