@@ -1,11 +1,13 @@
 import { Command, Errors } from '@oclif/core'
+import { commandIo, printFailure, printJson } from './cli/output.js'
 import { defaultDeps, type Deps } from './deps.js'
-import { CaigedError, ExitCode } from './errors.js'
+import { CaigedError } from './errors.js'
 
 /**
  * What every caiged command shares: failures become one clear sentence and a hint with a distinct
  * exit code (in --json mode, a JSON error object), never a stack trace. DEBUG=caiged shows the
- * stack of an unexpected error for a bug report.
+ * stack of an unexpected error for a bug report. How they are written lives in cli/output.ts, which
+ * the hot path (main.ts) writes with too.
  */
 export abstract class BaseCommand extends Command {
   private madeDeps: Deps | undefined
@@ -14,42 +16,24 @@ export abstract class BaseCommand extends Command {
   protected get deps(): Deps {
     this.madeDeps ??= defaultDeps({
       caigedVersion: this.config.version,
-      io: {
-        log: (m) => this.log(m),
-        // stderr is not data: under --json, warnings and progress still reach it (oclif's own
-        // warn and logToStderr are silent then).
-        warn: (m) => (this.jsonEnabled() ? process.stderr.write(`Warning: ${m}\n`) : this.warn(m)),
-        progress: (line) => process.stderr.write(`${line}\n`),
-        json: this.jsonEnabled(),
-      },
+      io: commandIo(this.jsonEnabled(), (m) => this.log(m)),
     })
     return this.madeDeps
   }
 
-  protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
-    // Flags' own parse functions throw CaigedErrors too (see flags.ts), so they print as made.
-    if (error instanceof CaigedError) return this.fail(error.sentence, error.exitCode, error.hint)
-    // oclif's own errors (bad flags, --help, this.exit) are already short and carry their codes
-    // (package.json oclif.exitCodes makes its flag-parse failures usage errors).
-    if (error instanceof Errors.CLIError || 'oclif' in error) return super.catch(error)
-    if (process.env.DEBUG?.includes('caiged')) this.logToStderr(error.stack ?? String(error))
-    return this.fail(
-      `Unexpected error: ${error.message}`,
-      ExitCode.Failure,
-      'This is a bug in caiged. Run again with DEBUG=caiged to see where it happened, and report it.',
-    )
+  /** Plain JSON, in a terminal too: the same bytes whichever way the command ran. */
+  override logJson(json: unknown): void {
+    printJson(json)
   }
 
-  private async fail(message: string, exit: number, hint: string | undefined): Promise<unknown> {
+  protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
+    // oclif's own errors (bad flags, --help, this.exit) are already short and carry their codes
+    // (package.json oclif.exitCodes makes its flag-parse failures usage errors). Flags' own parse
+    // functions throw CaigedErrors (see flags.ts), so they print as made.
+    if (!(error instanceof CaigedError) && (error instanceof Errors.CLIError || 'oclif' in error))
+      return super.catch(error)
+    const exit = printFailure(error, this.jsonEnabled())
     process.exitCode = exit
-    if (this.jsonEnabled()) {
-      return super.catch(new Errors.CLIError(message, { exit, suggestions: hint ? [hint] : undefined }))
-    }
-    // Printed as is, not wrapped to 80 columns: a message must stay one greppable line.
-    const red =
-      process.stderr.isTTY && !process.env.NO_COLOR ? (s: string) => `\u001B[31m${s}\u001B[39m` : String
-    this.logToStderr(`${red('Error:')} ${message}`)
-    if (hint) this.logToStderr(`Hint: ${hint}`)
     return this.exit(exit)
   }
 }

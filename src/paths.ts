@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -106,5 +107,15 @@ export const configDir = (env: NodeJS.ProcessEnv = process.env): string => paths
 export const saltFile = (env: NodeJS.ProcessEnv = process.env): string => paths(env).saltFile
 export const cacheDir = (env: NodeJS.ProcessEnv = process.env): string => paths(env).cacheDir
 
-/** The installed package's root: bake/, docker/ and spins/ ship inside it. */
-export const packageRoot: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+/**
+ * The installed package's root: bake/, docker/ and spins/ ship inside it. Found by walking up from
+ * this code, which sits in src/ when tested and in a chunk of dist/ (at any depth) when bundled.
+ */
+export const packageRoot: string = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)))
+
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'bake'))) return dir
+    if (path.dirname(dir) === dir) return path.resolve(from, '..')
+  }
+}

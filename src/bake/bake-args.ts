@@ -1,4 +1,6 @@
-import semver from 'semver'
+// Single functions, not all of semver: its ranges cost a warm run's start (bench/).
+import coerce from 'semver/functions/coerce.js'
+import gte from 'semver/functions/gte.js'
 import { z } from 'zod/v3'
 
 export interface BakeInvocation {
@@ -35,8 +37,8 @@ export interface BakeInvocation {
  * passed exactly when this buildx has them.
  */
 export function bakeHasFsEntitlements(buildxVersion: string): boolean {
-  const version = semver.coerce(buildxVersion)
-  return version !== null && semver.gte(version, '0.17.0')
+  const version = coerce(buildxVersion)
+  return version !== null && gte(version, '0.17.0')
 }
 
 /** The argv of one `docker buildx bake` (pure, so both buildx generations are covered by unit tests). */

@@ -1,18 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../base-command.js'
-import { renderBanner } from '../containers/banner.js'
-import type { ReconcileAction } from '../containers/service.js'
-import { usageError } from '../errors.js'
 import { baseImageFlag, builderFlag, opencodeVersionFlag, pullFlag, registryFlag } from '../flags.js'
-import { attachTui } from '../flows/connect.js'
-import { runAgent, type RunResult } from '../flows/run-agent.js'
-
-const ACTION_TITLES: Record<ReconcileAction, string> = {
-  reused: 'CONNECTING TO RUNNING CONTAINER',
-  started: 'RESUMED STOPPED CONTAINER (sessions kept)',
-  created: 'CONTAINER STARTED',
-  recreated: 'CONTAINER RECREATED (sessions kept)',
-}
+import { executeRun, type RunData } from '../cli/run.js'
 
 export default class Run extends BaseCommand {
   static override summary =
@@ -130,59 +119,13 @@ export default class Run extends BaseCommand {
     }),
   }
 
-  async run(): Promise<Omit<RunResult, 'password' | 'hostVersion'> | undefined> {
+  async run(): Promise<RunData | undefined> {
     const { args, flags } = await this.parse(Run)
-    // --json is oclif's own flag, so this one relation is checked here.
-    if (this.jsonEnabled() && !flags['no-connect'])
-      throw usageError('--json needs --no-connect: an attached TUI is not data.')
-    const result = await runAgent(
-      {
-        workdir: args.workdir,
-        spin: flags.spin,
-        project: flags.project,
-        dockerSocket: flags['enable-docker-sock'],
-        yes: flags.yes,
-        secretEnv: flags['secret-env'],
-        secretEnvFile: flags['secret-env-file'],
-        gitIdentity: flags['git-identity'],
-        sshKey: flags['ssh-key'],
-        sshAgent: flags['ssh-agent'],
-        opencodeAuth: flags['no-mount-opencode-auth'] ? false : undefined,
-        gh: flags['no-mount-gh'] ? 'none' : flags['mount-gh-rw'] ? 'rw' : undefined,
-        rebuildImages: flags['rebuild-images'],
-        recreate: flags.recreate,
-        connect: !flags['no-connect'],
-        opencodeVersion: flags['opencode-version'],
-        baseImage: flags['base-image'],
-        registry: flags.registry,
-        pull: flags.pull,
-        builder: flags.builder,
-        allowWideMount: flags['allow-wide-mount'],
-        network: flags.network,
-        egress: flags.egress,
-        publish: flags.publish,
-        allowHost: flags['allow-host'],
-        denyHost: flags['deny-host'],
-      },
-      this.deps,
+    const { data, exitCode } = await executeRun(
+      { args, flags },
+      { deps: this.deps, json: this.jsonEnabled() },
     )
-    const { password, hostVersion, ...data } = result
-    this.log(
-      renderBanner({
-        name: result.name,
-        url: result.url,
-        project: result.project,
-        spin: result.spin,
-        action: ACTION_TITLES[result.action],
-        password: flags['show-session-password'] ? password : undefined,
-      }),
-    )
-    if (flags['no-connect']) return data
-    const code = await attachTui(
-      { name: result.name, port: result.port, password, serverVersion: result.opencodeVersion, hostVersion },
-      this.deps,
-    )
-    if (code !== 0) this.exit(code)
-    return undefined
+    if (exitCode !== 0) this.exit(exitCode)
+    return data
   }
 }

@@ -1,4 +1,4 @@
-import semver from 'semver'
+import coerce from 'semver/functions/coerce.js'
 import { z } from 'zod/v3'
 import { CaigedError, ExitCode } from '../errors.js'
 import { lastLine } from '../text.js'
@@ -55,7 +55,7 @@ export class BuildxClient {
     if (this.cachedVersion) return this.cachedVersion
     const result = await this.cli.exec(['buildx', 'version'])
     // "github.com/docker/buildx 0.29.1+ds1 0.29.1+ds1-4" or "github.com/docker/buildx v0.17.1 abc123"
-    const version = semver.coerce(result.stdout.split(/\s+/)[1] ?? '')
+    const version = coerce(result.stdout.split(/\s+/)[1] ?? '')
     if (result.exitCode !== 0 || version === null) {
       throw new CaigedError('Docker buildx is not available (`docker buildx version` failed).', {
         exitCode: ExitCode.Docker,

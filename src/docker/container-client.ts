@@ -3,6 +3,7 @@ import { commandFailed } from './cli.js'
 import { isNotFound } from './errors.js'
 import { parseDockerJson } from './parse.js'
 import { ContainerInspectSchema, PsEntrySchema, type ContainerInspect, type PsEntry } from './schemas.js'
+import { inspectManyArgs } from './argv.js'
 import { z } from 'zod/v3'
 
 export interface ListFilter {
@@ -41,7 +42,7 @@ export class ContainerClient {
    * Several containers in one docker process (the warm path's one call); those missing are left out.
    */
   async inspectMany(names: string[]): Promise<ContainerInspect[]> {
-    const args = ['container', 'inspect', '--', ...names]
+    const args = inspectManyArgs(names)
     const result = await this.cli.exec(args)
     // docker prints the ones it found and exits 1 when any is missing.
     const missingOnly = result.stderr

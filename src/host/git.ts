@@ -10,8 +10,17 @@ export interface GitIdentity {
  * there (global, includeIf and the repository's own), in one git process. Nothing else of the
  * host's git config is read or copied.
  */
+/** The argv of hostGitIdentity's git (the hot path starts it ahead, so it must be the same). */
+export const gitIdentityArgs = (workdir: string): string[] => [
+  '-C',
+  workdir,
+  'config',
+  '--get-regexp',
+  '^user\\.(name|email)$',
+]
+
 export async function hostGitIdentity(workdir: string): Promise<Partial<GitIdentity>> {
-  const result = await runProcess('git', ['-C', workdir, 'config', '--get-regexp', '^user\\.(name|email)$'])
+  const result = await runProcess('git', gitIdentityArgs(workdir))
   const identity: Partial<GitIdentity> = {}
   for (const line of result.exitCode === 0 ? result.stdout.split('\n') : []) {
     const match = /^user\.(name|email) (.+)$/.exec(line.trim())

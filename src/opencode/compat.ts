@@ -1,4 +1,4 @@
-import semver from 'semver'
+import parse from 'semver/functions/parse.js'
 import { CaigedError, ExitCode } from '../errors.js'
 
 /**
@@ -10,8 +10,8 @@ export function checkClientServerVersions(
   server: string,
   container: string,
 ): string | undefined {
-  const c = semver.parse(client)
-  const s = semver.parse(server)
+  const c = parse(client)
+  const s = parse(server)
   if (!c || !s || (c.major === s.major && c.minor === s.minor)) return undefined
   const fix = `OPENCODE_VERSION=${client} caiged run ... --rebuild-images --recreate (or install OpenCode ${server} on this machine)`
   if (c.major !== s.major) {

@@ -1,4 +1,4 @@
-import semver from 'semver'
+import parse from 'semver/functions/parse.js'
 import { CaigedError, ExitCode } from '../errors.js'
 
 /**
@@ -32,7 +32,7 @@ const DIALECTS = [OPENCODE_V1]
 
 /** The dialect of an OpenCode version, or undefined when caiged does not speak it (yet). */
 export function dialectFor(version: string): OpencodeDialect | undefined {
-  const major = semver.parse(version)?.major
+  const major = parse(version)?.major
   return DIALECTS.find((d) => d.major === major)
 }
 

@@ -1,4 +1,5 @@
-import semver from 'semver'
+import rsort from 'semver/functions/rsort.js'
+import valid from 'semver/functions/valid.js'
 import { CaigedError } from '../errors.js'
 import { lastLine } from '../text.js'
 import { runProcess } from '../process/spawn.js'
@@ -20,9 +21,9 @@ export class NpmRegistry implements PackageRegistry {
     if (result.exitCode !== 0) return undefined
     const parsed: unknown = result.stdout.trim() === '' ? [] : JSON.parse(result.stdout)
     const versions = (Array.isArray(parsed) ? parsed : [parsed]).filter(
-      (v): v is string => typeof v === 'string' && semver.valid(v) !== null,
+      (v): v is string => typeof v === 'string' && valid(v) !== null,
     )
-    return semver.rsort(versions)[0]
+    return rsort(versions)[0]
   }
 
   /** dist.integrity of pkg@version, or undefined when that package version does not exist. */

@@ -1,4 +1,6 @@
-import semver from 'semver'
+// Single functions, not all of semver: its ranges cost a warm run's start (bench/), so the range
+// check is loaded only for a version that is not exact.
+import valid from 'semver/functions/valid.js'
 import { CaigedError, ExitCode } from '../errors.js'
 
 /**
@@ -8,7 +10,7 @@ import { CaigedError, ExitCode } from '../errors.js'
 export function parseHostVersion(stdout: string): string | undefined {
   const first = stdout.trim().split(/\s+/)[0] ?? ''
   const version = first.startsWith('v') ? first.slice(1) : first
-  return /^\d/.test(version) ? (semver.valid(version) ?? undefined) : undefined
+  return /^\d/.test(version) ? (valid(version) ?? undefined) : undefined
 }
 
 export type VersionSource = 'OPENCODE_VERSION' | 'flag' | 'host opencode' | 'registry latest'
@@ -31,9 +33,10 @@ export async function resolveOpencodeVersion(
   const requested = inputs.requested?.value.trim()
   const source = inputs.requested?.source ?? 'OPENCODE_VERSION'
   if (requested) {
-    const exact = semver.valid(requested.replace(/^v/, ''))
+    const exact = valid(requested.replace(/^v/, ''))
     if (exact) return { version: exact, source }
-    if (requested !== 'latest' && semver.validRange(requested) === null) {
+    const { default: validRange } = await import('semver/ranges/valid.js')
+    if (requested !== 'latest' && validRange(requested) === null) {
       throw new CaigedError(`"${requested}" is not an OpenCode version.`, {
         exitCode: ExitCode.Usage,
         hint: 'Give an exact version (1.18.33), a range (^1.18) or "latest".',

@@ -22,6 +22,20 @@ export interface SpawnOptions {
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }
 
+/** Processes started ahead of need, by program and args (see startAhead). */
+const startedAhead = new Map<string, Promise<SpawnResult>>()
+const aheadKey = (program: string, args: readonly string[]) => JSON.stringify([program, ...args])
+
+/**
+ * Starts a read-only process before the code that needs it has loaded (the hot path of `run`
+ * starts its container inspect while the flows load): the first runProcess with the same program
+ * and args, and no options, takes its result instead of starting another. One never taken is
+ * simply wasted, so only what changes nothing may be started ahead.
+ */
+export function startAhead(program: string, args: readonly string[]): void {
+  startedAhead.set(aheadKey(program, args), runProcess(program, args))
+}
+
 /**
  * The one process spawner (docker, npm, git, the OpenCode client), captured or attached to the
  * terminal. node:child_process rather than execa on purpose: this runs on every command's hot path,
@@ -33,6 +47,12 @@ export function runProcess(
   args: readonly string[],
   options: SpawnOptions = {},
 ): Promise<SpawnResult> {
+  const key = aheadKey(program, args)
+  const ahead = Object.keys(options).length === 0 ? startedAhead.get(key) : undefined
+  if (ahead) {
+    startedAhead.delete(key)
+    return ahead
+  }
   return new Promise((resolve) => {
     const child = spawn(program, args, {
       env: options.env ? { ...process.env, ...options.env } : process.env,

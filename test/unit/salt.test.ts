@@ -67,7 +67,8 @@ describe('loadOrCreateSalt', () => {
 
   it('ends with one salt when eight processes create it at once', async () => {
     const file = path.join(home, 'race', 'caiged', 'salt')
-    const module = path.join(repoRoot, 'dist', 'secrets', 'salt.js')
+    // The compiled module (the bundle has no file per module; tsconfig.tools.json compiles src too).
+    const module = path.join(repoRoot, 'dist-tools', 'src', 'secrets', 'salt.js')
     expect(fs.existsSync(module), 'run `npm run build` first: this test spawns the built module').toBe(true)
     const script = `import { loadOrCreateSalt } from ${JSON.stringify(module)}; process.stdout.write(await loadOrCreateSalt(${JSON.stringify(file)}))`
     const results = await Promise.all(

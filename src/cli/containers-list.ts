@@ -1,0 +1,46 @@
+import type { Deps } from '../deps.js'
+import { listContainers, type ListedRow } from '../flows/containers.js'
+import { renderTable } from '../ui/table.js'
+
+/** The preset, and when the agent runs without its gateway, that it has no way out until `run`. */
+function egressCell(r: ListedRow): string {
+  if (r.gateway === 'none' || r.gateway === 'running' || r.state !== 'running') return r.egress
+  return `${r.egress} (gateway ${r.gateway === 'missing' ? 'gone' : 'down'}: no egress; caiged run restores it)`
+}
+
+/** The body of `caiged containers list`: the rows (--json prints them) and the table. */
+export async function executeContainersList(
+  flags: { 'show-session-password': boolean },
+  ctx: { deps: Deps },
+): Promise<ListedRow[]> {
+  const d = ctx.deps
+  const rows = await listContainers({ passwords: flags['show-session-password'] }, d)
+  if (rows.length === 0) {
+    d.io.log('No caiged containers. Start one with: caiged run . --spin dev')
+    return rows
+  }
+  const headers = ['NAME', 'SPIN', 'PROJECT', 'STATE', 'PORT', 'EGRESS', 'STATUS']
+  if (flags['show-session-password']) headers.push('PASSWORD')
+  d.io.log(
+    renderTable(
+      headers,
+      rows.map((r) => {
+        const cells = [
+          r.name,
+          r.spin,
+          r.project,
+          r.state,
+          [
+            r.port ? `127.0.0.1:${r.port}` : '-',
+            ...r.published.map((p) => `${p.container}→127.0.0.1:${p.host}`),
+          ].join(', '),
+          egressCell(r),
+          r.status,
+        ]
+        if (r.password) cells.push(r.password)
+        return cells
+      }),
+    ),
+  )
+  return rows
+}

@@ -1,0 +1,74 @@
+// Every command, for oclif's explicit command strategy: the bundle holds them all, so oclif finds
+// them here instead of globbing a folder of files (package.json oclif.commands).
+import { Args, Flags } from '@oclif/core'
+import { HOT_COMMANDS, type HotCommand } from '../cli/hot-argv.js'
+import { hotSpecOf, type CommandDefinition, type CommandSpec } from '../cli/hot-spec.js'
+import Bake from './bake.js'
+import Build from './build.js'
+import ConfigGet from './config/get.js'
+import ConfigList from './config/list.js'
+import ConfigSet from './config/set.js'
+import Connect from './connect.js'
+import ContainersList from './containers/list.js'
+import ContainersLogs from './containers/logs.js'
+import ContainersOutdated from './containers/outdated.js'
+import ContainersPort from './containers/port.js'
+import ContainersRm from './containers/rm.js'
+import ContainersShell from './containers/shell.js'
+import ContainersStart from './containers/start.js'
+import ContainersStopAll from './containers/stop-all.js'
+import ContainersStop from './containers/stop.js'
+import Doctor from './doctor.js'
+import EgressAllow from './egress/allow.js'
+import EgressDeny from './egress/deny.js'
+import EgressLog from './egress/log.js'
+import EgressRules from './egress/rules.js'
+import Run from './run.js'
+import SpinsList from './spins/list.js'
+import SpinsValidate from './spins/validate.js'
+import Upgrade from './upgrade.js'
+import Web from './web.js'
+
+export const COMMANDS = {
+  bake: Bake,
+  build: Build,
+  'config:get': ConfigGet,
+  'config:list': ConfigList,
+  'config:set': ConfigSet,
+  connect: Connect,
+  'containers:list': ContainersList,
+  'containers:logs': ContainersLogs,
+  'containers:outdated': ContainersOutdated,
+  'containers:port': ContainersPort,
+  'containers:rm': ContainersRm,
+  'containers:shell': ContainersShell,
+  'containers:start': ContainersStart,
+  'containers:stop-all': ContainersStopAll,
+  'containers:stop': ContainersStop,
+  doctor: Doctor,
+  'egress:allow': EgressAllow,
+  'egress:deny': EgressDeny,
+  'egress:log': EgressLog,
+  'egress:rules': EgressRules,
+  run: Run,
+  'spins:list': SpinsList,
+  'spins:validate': SpinsValidate,
+  upgrade: Upgrade,
+  web: Web,
+}
+
+/**
+ * The hot commands' specs for the hot path (tools/bundle.mjs writes them to dist/hot-spec.json),
+ * from the commands' own definitions. oclif's pass-through parse functions are told apart from a
+ * command's own by their source.
+ */
+export function hotSpecs(): Record<HotCommand, CommandSpec | undefined> {
+  const identity = [
+    String(Flags.string({}).parse),
+    String(Flags.boolean({}).parse),
+    String(Args.string({}).parse),
+  ]
+  return Object.fromEntries(
+    HOT_COMMANDS.map((id) => [id, hotSpecOf(COMMANDS[id] as CommandDefinition, identity)]),
+  ) as Record<HotCommand, CommandSpec | undefined>
+}
