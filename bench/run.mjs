@@ -15,7 +15,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const bin = path.join(root, 'bin', 'run.js')
+const bin = path.join(root, 'bin', 'run.cjs')
 const all = process.argv.includes('--all')
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15)
 const baseImage = process.env.CAIGED_TEST_BASE_IMAGE ?? 'local/debian:bookworm'

@@ -45,6 +45,10 @@ export const FILES: readonly [string, string][] = [
     '$XDG_CACHE_HOME/caiged/',
     'Downloaded OpenCode packages (integrity-checked) and the host client\u2019s version.',
   ],
+  [
+    '$XDG_CACHE_HOME/caiged/code-cache/',
+    'On Node 20: V8\u2019s compiled code of caiged\u2019s hot path, kept between runs (bin/run.cjs; Node \u2265 22 keeps its own); safe to delete.',
+  ],
   ['<project>/.caiged/spins/', 'A project\u2019s spins; found before the user\u2019s and the built-in ones.'],
   [
     '<project>/.caiged/config.json',

@@ -1,9 +1,16 @@
-// The CLI users install: src/ bundled by esbuild into dist/, one ES module per entry and shared
-// chunks, so Node reads a few files instead of hundreds. Entries: main.js (bin/run.js loads it;
-// the hot commands run from there without oclif), commands/index.js (oclif's explicit command
-// strategy) and the hook. What only a slow path needs sits behind a dynamic import, a chunk of
-// its own that the hot paths never read. Source maps beside them: DEBUG=caiged turns them on.
+// The CLI users install, bundled by esbuild from src/ into dist/:
+//
+// - hot.cjs: what bin/run.cjs loads first, one CommonJS file, so that Node needs no ES module
+//   loader for it and bin/run.cjs can keep V8's compiled code between runs on Node 20 (Node ≥ 22
+//   does that itself). It runs --version and the hot commands (run, connect, containers list), and
+//   holds no oclif.
+// - main.js and chunks: oclif and every command, ES modules in shared chunks, which oclif reads
+//   through its explicit command strategy (commands/index.js) and the hook.
+//
+// What only a slow path needs sits behind a dynamic import. Source maps beside each file:
+// DEBUG=caiged turns them on.
 import { build } from 'esbuild'
+import fs from 'node:fs'
 
 const result = await build({
   entryPoints: {
@@ -30,9 +37,33 @@ const result = await build({
   metafile: Boolean(process.env.CAIGED_BUNDLE_META),
 })
 
+await build({
+  entryPoints: { hot: 'src/cli/hot-entry.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  sourcesContent: false,
+  external: ['typescript'],
+  // paths.ts finds the package from its own location.
+  define: { 'import.meta.url': '__caigedFileUrl' },
+  banner: { js: "const __caigedFileUrl = require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+  metafile: true,
+}).then((hot) => {
+  const inputs = Object.keys(hot.metafile.inputs)
+  // The hot path must never load oclif (it would cost what the hot path saves).
+  const oclif = inputs.filter((i) => i.includes('@oclif/'))
+  if (oclif.length)
+    throw new Error(`dist/hot.cjs must not hold oclif, but holds ${oclif.slice(0, 3).join(', ')}`)
+})
+
 // The hot commands' flag and argument definitions, for the hot path's parser (src/cli/hot.ts).
 const { hotSpecs } = await import('../dist/commands/index.js')
-const fs = await import('node:fs')
+
 fs.writeFileSync('dist/hot-spec.json', `${JSON.stringify(hotSpecs(), null, 2)}\n`)
 if (process.env.CAIGED_BUNDLE_META)
   fs.writeFileSync(process.env.CAIGED_BUNDLE_META, JSON.stringify(result.metafile))

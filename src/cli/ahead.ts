@@ -26,3 +26,9 @@ export function startRunLookupsAhead(parsed: Parsed, env: NodeJS.ProcessEnv): vo
     // An invalid spin, project or prefix: the run itself says what is wrong.
   }
 }
+
+/** The one process `connect` waits for: the inspect of the agent it names and its gateway. */
+export function startConnectLookupAhead(parsed: Parsed): void {
+  const name = parsed.args.name
+  if (name) startAhead('docker', inspectManyArgs([name, gatewayName(name)]))
+}

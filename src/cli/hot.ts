@@ -59,7 +59,9 @@ export async function runHot(id: HotCommand, argv: string[]): Promise<boolean> {
   const parsed = spec && pkg ? hotParse(argv, spec) : undefined
   if (!parsed || !pkg) return false
   const json = parsed.flags.json === true
+  // What the command will wait for first, started while its code loads (see ahead.ts).
   if (id === 'run') (await import('./ahead.js')).startRunLookupsAhead(parsed, process.env)
+  if (id === 'connect') (await import('./ahead.js')).startConnectLookupAhead(parsed)
   const [{ defaultDeps }, { commandIo, printFailure, printJson }] = await Promise.all([
     import('../deps.js'),
     import('./output.js'),

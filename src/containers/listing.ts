@@ -23,6 +23,15 @@ export interface ContainerRow {
   published: PublishedPort[]
 }
 
+/**
+ * The containers of this caiged (its IMAGE_PREFIX starts their names), out of all the engine's
+ * caiged-managed ones: lists and bulk commands (stop-all, rm --all, upgrade --all) leave another
+ * prefix's alone, as another user's or a test's caiged on the same engine.
+ */
+export function ofPrefix(entries: ListedContainer[], prefix: string): ListedContainer[] {
+  return entries.filter((e) => e.Names.startsWith(`${prefix}-`))
+}
+
 /** A caiged egress gateway (it serves an agent; lists and bulk commands show agents only). */
 export function isGatewayEntry(entry: ListedContainer): boolean {
   return entry.labelMap[Label.role] === 'egress'

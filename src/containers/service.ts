@@ -130,12 +130,7 @@ export class ContainerService {
 
   async get(name: string): Promise<ContainerInspect> {
     const container = await this.find(name)
-    if (!container) {
-      throw new CaigedError(`There is no caiged container named "${name}".`, {
-        exitCode: ExitCode.NotFound,
-        hint: 'caiged containers list shows them all.',
-      })
-    }
+    if (!container) throw noSuchContainer(name)
     return container
   }
 
@@ -417,4 +412,11 @@ export class ContainerService {
       })
     }
   }
+}
+
+export function noSuchContainer(name: string): CaigedError {
+  return new CaigedError(`There is no caiged container named "${name}".`, {
+    exitCode: ExitCode.NotFound,
+    hint: 'caiged containers list shows them all.',
+  })
 }

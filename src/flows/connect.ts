@@ -1,6 +1,6 @@
 import { ContainerPath } from '../containers/request.js'
 import { serverUrl } from '../containers/server.js'
-import { egressModeOf, portOf } from '../containers/service.js'
+import { egressModeOf, noSuchContainer, portOf } from '../containers/service.js'
 import type { Deps } from '../deps.js'
 import { CaigedError } from '../errors.js'
 import { checkClientServerVersions } from '../opencode/compat.js'
@@ -36,7 +36,10 @@ export async function connectAgent(o: { name: string }, d: Deps): Promise<number
   const hostVersion = checkClientSupported(await d.hostOpencode.version())
   if (!hostVersion) throw missingClientError()
   const service = d.containers
-  const container = await service.get(o.name)
+  // The agent and its gateway in one docker process, as the warm run looks (and started ahead the same way).
+  const found = await service.findWithGateway(o.name)
+  const container = found.agent
+  if (!container) throw noSuchContainer(o.name)
   if (!container.State.Running) throw notRunning(container.Name)
   const port = portOf(container)
   if (port === undefined)
@@ -45,7 +48,7 @@ export async function connectAgent(o: { name: string }, d: Deps): Promise<number
   // Its port is published by its gateway: one found stopped is started (it keeps its policy).
   if (
     egressModeOf(container) !== 'open' &&
-    (await service.ensureGateway(container, undefined)) === 'started'
+    (await service.ensureGateway(container, undefined, found.gateway ?? null)) === 'started'
   ) {
     d.io.warn(
       `The egress gateway of ${container.Name} was stopped, so the agent had no way out; started it again.`,

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises'
-import { isGatewayEntry, toContainerRow, type ContainerRow } from '../containers/listing.js'
+import { isGatewayEntry, ofPrefix, toContainerRow, type ContainerRow } from '../containers/listing.js'
+import { imagePrefix } from '../containers/naming.js'
 import { networkName, volumeName } from '../containers/request.js'
 import { publishedFromLabel } from '../containers/publish.js'
 import { SERVER_PORT, serverUrl } from '../containers/server.js'
@@ -19,7 +20,10 @@ export async function listContainers(o: { passwords: boolean }, d: Deps): Promis
   // The salt is read (never made) first: a corrupt one is reported before anything else is done.
   const salt = o.passwords ? await sessionSalt(d.paths.saltFile, { mayCreateSalt: false }) : undefined
   // One docker process: agents and their gateways carry the same managed label.
-  const entries = await d.docker.containers.list({ all: true, labels: MANAGED_FILTER })
+  const entries = ofPrefix(
+    await d.docker.containers.list({ all: true, labels: MANAGED_FILTER }),
+    imagePrefix(d.env),
+  )
   const gateways = entries.filter(isGatewayEntry)
   const rows: ListedRow[] = entries
     .filter((e) => !isGatewayEntry(e))
@@ -127,7 +131,7 @@ export async function stopContainer(o: { name: string; remove: boolean }, d: Dep
 
 /** Stops every running caiged container; one that went away meanwhile is not a failure. */
 export async function stopAllContainers(d: Deps): Promise<{ stopped: string[]; gone: string[] }> {
-  const listed = await d.docker.containers.list({ labels: MANAGED_FILTER })
+  const listed = ofPrefix(await d.docker.containers.list({ labels: MANAGED_FILTER }), imagePrefix(d.env))
   const running = listed.filter((c) => !isGatewayEntry(c))
   const stopped: string[] = []
   const gone: string[] = []
@@ -170,7 +174,7 @@ export async function removeContainers(
   if (o.names.length === 0 && !o.all) throw usageError('Which containers? Name them, or use --all.')
   const service = d.containers
   const targets: RemoveTarget[] = o.all
-    ? (await d.docker.containers.list({ all: true, labels: MANAGED_FILTER }))
+    ? ofPrefix(await d.docker.containers.list({ all: true, labels: MANAGED_FILTER }), imagePrefix(d.env))
         .filter((c) => !isGatewayEntry(c))
         .map((c) => ({
           name: c.Names,

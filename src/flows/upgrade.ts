@@ -1,4 +1,4 @@
-import { isGatewayEntry } from '../containers/listing.js'
+import { isGatewayEntry, ofPrefix } from '../containers/listing.js'
 import type { ListedContainer } from '../docker/container-client.js'
 import type { Deps, Io } from '../deps.js'
 import type { EgressMode } from '../egress/presets.js'
@@ -32,7 +32,7 @@ export async function outdatedContainers(d: Deps): Promise<OutdatedRow[]> {
     d.hostOpencode.version(),
     d.docker.containers.list({ all: true, labels: MANAGED_FILTER }),
   ])
-  const agents = listed.filter((c) => !isGatewayEntry(c))
+  const agents = ofPrefix(listed, imagePrefix(d.env)).filter((c) => !isGatewayEntry(c))
   // What a run would build now: the same for every container (only the spin differs), made once.
   const inputs =
     hostVersion === undefined

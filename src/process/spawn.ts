@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process'
-import { createInterface } from 'node:readline'
 
 export interface SpawnResult {
   stdout: string
@@ -68,13 +67,20 @@ export function runProcess(
     if (!options.inheritStdio) {
       child.stdout?.setEncoding('utf8')
       child.stderr?.setEncoding('utf8')
-      child.stdout?.on('data', (chunk: string) => (stdout += chunk))
-      child.stderr?.on('data', (chunk: string) => (stderr += chunk))
-      if (options.onLine) {
-        for (const stream of [child.stdout, child.stderr]) {
-          if (stream) createInterface({ input: stream }).on('line', options.onLine)
-        }
-      }
+      // Lines split here rather than by node:readline, which every command would pay to load.
+      const lines = options.onLine && lineSplitter(options.onLine)
+      const outLines = lines?.()
+      const errLines = lines?.()
+      child.stdout?.on('data', (chunk: string) => {
+        stdout += chunk
+        outLines?.push(chunk)
+      })
+      child.stderr?.on('data', (chunk: string) => {
+        stderr += chunk
+        errLines?.push(chunk)
+      })
+      child.stdout?.on('end', () => outLines?.end())
+      child.stderr?.on('end', () => errLines?.end())
       if (options.input !== undefined) child.stdin?.end(options.input)
     }
     child.on('error', (error: NodeJS.ErrnoException) => {
@@ -85,4 +91,22 @@ export function runProcess(
       resolve({ stdout: stdout.replace(/\n$/, ''), stderr: stderr.replace(/\n$/, ''), exitCode, spawnCode })
     })
   })
+}
+
+/** Per stream, whole lines to onLine as chunks arrive ("\r\n" or "\n"), the unfinished last one at its end. */
+function lineSplitter(onLine: (line: string) => void): () => { push(chunk: string): void; end(): void } {
+  return () => {
+    let pending = ''
+    return {
+      push(chunk) {
+        const parts = (pending + chunk).split(/\r?\n/)
+        pending = parts.pop() ?? ''
+        for (const line of parts) onLine(line)
+      },
+      end() {
+        if (pending !== '') onLine(pending)
+        pending = ''
+      },
+    }
+  }
 }

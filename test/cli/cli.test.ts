@@ -13,6 +13,41 @@ describe('the caiged CLI', () => {
     expect(result.stdout).toMatch(new RegExp(`^caiged/${pkg.version.replaceAll('.', '\\.')} `))
   })
 
+  it('prints the same version line oclif prints (the hot path answers it without oclif)', async () => {
+    const hot = await caiged(['--version'])
+    const oclif = await caiged(['-v'])
+    expect(hot.stdout).toBe(
+      `caiged/${pkg.version} ${process.platform}-${process.arch} node-${process.version}`,
+    )
+    expect(oclif.stdout).toBe(hot.stdout)
+  })
+
+  it('keeps compiled code for the hot path in the user’s cache, private, and uses it next time', async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'caiged-code-cache-'))
+    try {
+      const env = { XDG_CACHE_HOME: cache }
+      expect((await caiged(['--version'], { env })).exitCode).toBe(0)
+      const dir = path.join(cache, 'caiged', 'code-cache')
+      if (typeof (await import('node:module')).default.enableCompileCache === 'function') {
+        // Node ≥ 22.1 keeps its own (module.enableCompileCache), so caiged writes none.
+        expect(fs.existsSync(dir)).toBe(false)
+        return
+      }
+      const [file] = fs.readdirSync(dir)
+      expect(file).toMatch(new RegExp(`^${process.version}-\\d+-\\d+-\\d+\\.bin$`))
+      expect(fs.statSync(dir).mode & 0o777).toBe(0o700)
+      const written = fs.statSync(path.join(dir, file as string))
+      expect(written.mode & 0o777).toBe(0o600)
+      // Taken, not rewritten, by the next run; and the command still works from it.
+      const again = await caiged(['containers', 'list'], { env: { ...env, PATH: '/nonexistent' } })
+      expect(again.stderr).toContain('Error:')
+      expect(fs.statSync(path.join(dir, file as string)).mtimeMs).toBe(written.mtimeMs)
+      expect(fs.readdirSync(dir)).toEqual([file])
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true })
+    }
+  })
+
   it('lists its topics in --help', async () => {
     const result = await caiged(['--help'])
     expect(result.exitCode).toBe(0)

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-export const caigedBin = path.join(repoRoot, 'bin', 'run.js')
+export const caigedBin = path.join(repoRoot, 'bin', 'run.cjs')
 
 /** Runs the built caiged CLI as a user would; never rejects, so tests can assert on failures. */
 export function caiged(

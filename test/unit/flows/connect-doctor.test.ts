@@ -29,7 +29,7 @@ describe('connectAgent', () => {
   it('attaches with the derived password in the client’s options (never an argv), on /workspace', async () => {
     const attached: unknown[] = []
     const docker = new FakeDocker().on(
-      /^container inspect -- c1$/,
+      /^container inspect -- c1 c1-egress$/,
       inspectJson({ name: 'c1', running: true, labels }),
     )
     const d = withSalt(
@@ -52,12 +52,13 @@ describe('connectAgent', () => {
         session: undefined,
       },
     ])
-    expect(docker.calls).toEqual(['container inspect -- c1'])
+    // The agent and its gateway in one docker process.
+    expect(docker.calls).toEqual(['container inspect -- c1 c1-egress'])
   })
 
   it('says a stopped container is not running, and how to start it', async () => {
     const docker = new FakeDocker().on(
-      /^container inspect -- c1$/,
+      /^container inspect -- c1 c1-egress$/,
       inspectJson({ name: 'c1', running: false, labels }),
     )
     await expect(connectAgent({ name: 'c1' }, withSalt(testDeps({ docker })))).rejects.toMatchObject({
@@ -75,7 +76,7 @@ describe('connectAgent', () => {
 
   it('never makes a salt: without one the password is unknown', async () => {
     const docker = new FakeDocker().on(
-      /^container inspect -- c1$/,
+      /^container inspect -- c1 c1-egress$/,
       inspectJson({ name: 'c1', running: true, labels }),
     )
     const d = testDeps({ docker })

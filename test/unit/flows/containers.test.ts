@@ -59,21 +59,26 @@ describe('stopContainer', () => {
 })
 
 describe('stopAllContainers', () => {
-  it('counts a container removed meanwhile as gone, not as a failure', async () => {
+  it('counts a container removed meanwhile as gone, not as a failure, and leaves another prefix’s alone', async () => {
     const docker = new FakeDocker()
-      .on(/^ps /, { stdout: [psLine('a', 'ida'), psLine('b', 'idb')].join('\n') })
+      .on(/^ps /, {
+        stdout: [psLine('caiged-a', 'ida'), psLine('caiged-b', 'idb'), psLine('other-c', 'idc')].join('\n'),
+      })
       .on(/^stop --time 10 -- ida$/, {}, 1)
       .on(/^stop --time 10 -- idb$/, notFound(), 1)
-    expect(await stopAllContainers(deps(docker))).toEqual({ stopped: ['a'], gone: ['b'] })
+    expect(await stopAllContainers(deps(docker))).toEqual({ stopped: ['caiged-a'], gone: ['caiged-b'] })
+    expect(docker.calls.some((c) => c.includes('idc'))).toBe(false)
   })
 
   it('fails, naming it, when docker cannot stop one', async () => {
-    const docker = new FakeDocker().on(/^ps /, { stdout: psLine('a', 'ida') }).on(/^stop --time 10 -- ida$/, {
-      exitCode: 1,
-      stderr: 'Error response from daemon: cannot stop container: permission denied',
-    })
+    const docker = new FakeDocker()
+      .on(/^ps /, { stdout: psLine('caiged-a', 'ida') })
+      .on(/^stop --time 10 -- ida$/, {
+        exitCode: 1,
+        stderr: 'Error response from daemon: cannot stop container: permission denied',
+      })
     await expect(stopAllContainers(deps(docker))).rejects.toThrow(
-      'Could not stop: a: docker stop failed: cannot stop container: permission denied',
+      'Could not stop: caiged-a: docker stop failed: cannot stop container: permission denied',
     )
   })
 })
@@ -109,12 +114,15 @@ describe('removeContainers', () => {
   })
 
   it('asks before --all, and a no removes nothing', async () => {
-    const docker = new FakeDocker().on(/^ps /, { stdout: psLine('a', 'ida', 'exited') })
+    const docker = new FakeDocker().on(/^ps /, {
+      stdout: [psLine('caiged-a', 'ida', 'exited'), psLine('other-b', 'idb', 'exited')].join('\n'),
+    })
     const d = deps(docker, false)
     await expect(removeContainers({ names: [], all: true, volumes: false, force: false }, d)).rejects.toThrow(
       'Cancelled: nothing was removed.',
     )
-    expect(d.recorded.questions).toEqual(['Remove 1 caiged container(s) (a)?'])
+    // Another prefix's container (another caiged on the engine) is not among them.
+    expect(d.recorded.questions).toEqual(['Remove 1 caiged container(s) (caiged-a)?'])
     expect(docker.calls.some((c) => c.startsWith('rm '))).toBe(false)
   })
 

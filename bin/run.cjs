@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+'use strict'
+// The whole entry point. dist/hot.cjs runs --version and the hot commands (run, connect,
+// containers list) without oclif; everything else goes to oclif in dist/main.js. Most of what a
+// hot command costs beyond Node itself is V8 compiling that file, so its compiled code is kept
+// between runs: by Node (≥ 22.1, module.enableCompileCache), or on Node 20 here, as V8 code cache
+// in the user's own cache folder (0700; a file there changes only what the user could change).
+// Under DEBUG=caiged source maps are on and the file loads plainly, so a stack names source lines.
+const fs = require('node:fs')
+const Module = require('node:module')
+const os = require('node:os')
+const path = require('node:path')
+const vm = require('node:vm')
+
+const hotFile = path.join(__dirname, '..', 'dist', 'hot.cjs')
+const debug = Boolean(process.env.DEBUG && process.env.DEBUG.includes('caiged'))
+if (debug) process.setSourceMapsEnabled(true)
+
+function loadHot() {
+  if (Module.enableCompileCache) {
+    Module.enableCompileCache()
+    return require(hotFile)
+  }
+  if (debug) return require(hotFile)
+  return requireWithCodeCache(hotFile)
+}
+
+/** require(file), with V8's compiled code for it read from and written to the cache folder. */
+function requireWithCodeCache(file) {
+  const source = fs.readFileSync(file, 'utf8')
+  const stat = fs.statSync(file)
+  const cacheHome = process.env.XDG_CACHE_HOME
+  const base = cacheHome && path.isAbsolute(cacheHome) ? cacheHome : path.join(os.homedir(), '.cache')
+  const dir = path.join(base, 'caiged', 'code-cache')
+  // V8 checks the source's length, not its content: the file's identity is in the name.
+  const id = `${process.version}-${stat.ino}-${stat.size}-${Math.trunc(stat.mtimeMs)}`
+  const cacheFile = path.join(dir, `${id}.bin`)
+  let cachedData
+  try {
+    cachedData = fs.readFileSync(cacheFile)
+  } catch {
+    cachedData = undefined
+  }
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData })
+  const mod = new Module(file, module)
+  mod.filename = file
+  mod.paths = Module._nodeModulePaths(path.dirname(file))
+  script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, path.dirname(file))
+  mod.loaded = true
+  if (cachedData === undefined || script.cachedDataRejected) {
+    // At exit, so the cache holds what this run compiled, the command's own functions too.
+    process.once('exit', () => {
+      try {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
+        const tmp = `${cacheFile}.${process.pid}`
+        fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 })
+        fs.renameSync(tmp, cacheFile)
+      } catch {
+        // No cache this time (a read-only home, say): the next run compiles again.
+      }
+    })
+  }
+  return mod.exports
+}
+
+loadHot()
+  .runHotArgv(process.argv.slice(2))
+  .then((handled) => handled || import('../dist/main.js'))
