@@ -32,9 +32,14 @@ function requireWithCodeCache(file) {
   const cacheHome = process.env.XDG_CACHE_HOME
   const base = cacheHome && path.isAbsolute(cacheHome) ? cacheHome : path.join(os.homedir(), '.cache')
   const dir = path.join(base, 'caiged', 'code-cache')
-  // V8 checks the source's length, not its content: the file's identity is in the name.
+  // V8 checks the source's length, not its content: the file's identity is in the name. One file
+  // per command, as each compiles its own part of the bundle (a cache holds what ran before it).
   const id = `${process.version}-${stat.ino}-${stat.size}-${Math.trunc(stat.mtimeMs)}`
-  const cacheFile = path.join(dir, `${id}.bin`)
+  const [first, second] = process.argv.slice(2)
+  const hot =
+    ['run', 'connect', '--version', '-v'].includes(first) || (first === 'containers' && second === 'list')
+  const command = hot ? `${first}${second === 'list' ? '-list' : ''}`.replace(/^-+/, '') : 'other'
+  const cacheFile = path.join(dir, `${id}-${command}.bin`)
   let cachedData
   try {
     cachedData = fs.readFileSync(cacheFile)
@@ -55,6 +60,10 @@ function requireWithCodeCache(file) {
         const tmp = `${cacheFile}.${process.pid}`
         fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 })
         fs.renameSync(tmp, cacheFile)
+        // Those of an earlier install or Node are of no more use.
+        for (const other of fs.readdirSync(dir)) {
+          if (!other.startsWith(`${id}-`)) fs.rmSync(path.join(dir, other), { force: true })
+        }
       } catch {
         // No cache this time (a read-only home, say): the next run compiles again.
       }

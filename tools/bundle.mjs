@@ -39,6 +39,10 @@ const result = await build({
 
 await build({
   entryPoints: { hot: 'src/cli/hot-entry.ts' },
+  // Smaller to read and hand to V8 on every run (about 4 ms of a warm run); the source map still
+  // names source lines, and names are kept for errors and classes.
+  minify: true,
+  keepNames: true,
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   bundle: true,

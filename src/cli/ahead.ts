@@ -3,7 +3,12 @@ import { inspectManyArgs } from '../docker/argv.js'
 import { containerName, deriveProjectName, imagePrefix, slugify } from '../containers/naming.js'
 import { gatewayName } from '../egress/names.js'
 import { gitIdentityArgs } from '../host/git.js'
-import { startAhead } from '../process/spawn.js'
+import { portFromLabels, serverUrl } from '../containers/server.js'
+import { HEALTH_REQUEST_TIMEOUT_MS, healthRequest } from '../opencode/health.js'
+import { startGetAhead } from '../opencode/http.js'
+import { paths } from '../paths.js'
+import { startAhead, type SpawnResult } from '../process/spawn.js'
+import { sessionPassword } from '../secrets/session.js'
 import type { Parsed } from './hot-parse.js'
 
 /**
@@ -20,7 +25,7 @@ export function startRunLookupsAhead(parsed: Parsed, env: NodeJS.ProcessEnv): vo
     const project =
       typeof parsed.flags.project === 'string' ? slugify(parsed.flags.project) : deriveProjectName(workdir)
     const name = containerName(spin, project, imagePrefix(env))
-    startAhead('docker', inspectManyArgs([name, gatewayName(name)]))
+    healthAhead(name, startAhead('docker', inspectManyArgs([name, gatewayName(name)])), env)
     startAhead('git', gitIdentityArgs(workdir))
   } catch {
     // An invalid spin, project or prefix: the run itself says what is wrong.
@@ -30,5 +35,28 @@ export function startRunLookupsAhead(parsed: Parsed, env: NodeJS.ProcessEnv): vo
 /** The one process `connect` waits for: the inspect of the agent it names and its gateway. */
 export function startConnectLookupAhead(parsed: Parsed): void {
   const name = parsed.args.name
-  if (name) startAhead('docker', inspectManyArgs([name, gatewayName(name)]))
+  if (name) healthAhead(name, startAhead('docker', inspectManyArgs([name, gatewayName(name)])), process.env)
+}
+
+/**
+ * Once the inspect is back: when it shows the agent running, its server's health check (the first
+ * thing a warm run or a connect asks of it), started while the flows still load. Read only, and
+ * taken only as the same request (same port, same password); anything unexpected here starts
+ * nothing, and the command finds it out itself.
+ */
+function healthAhead(name: string, inspected: Promise<SpawnResult>, env: NodeJS.ProcessEnv): void {
+  inspected
+    .then(async (result) => {
+      const containers = JSON.parse(result.stdout || '[]') as {
+        Name?: string
+        State?: { Running?: boolean }
+        Config?: { Labels?: Record<string, string> }
+      }[]
+      const agent = containers.find((c) => c.Name?.replace(/^\//, '') === name)
+      const port = agent?.State?.Running ? portFromLabels(agent.Config?.Labels ?? {}) : undefined
+      if (port === undefined) return
+      const password = await sessionPassword(name, paths(env).saltFile, { mayCreateSalt: false })
+      startGetAhead(...healthRequest(serverUrl(port), password), HEALTH_REQUEST_TIMEOUT_MS)
+    })
+    .catch(() => undefined)
 }

@@ -6,7 +6,7 @@ import { CaigedError } from '../errors.js'
 import { checkClientServerVersions } from '../opencode/compat.js'
 import { checkClientSupported } from '../opencode/dialect.js'
 import { missingClientError } from '../opencode/host-client.js'
-import { latestSession } from '../opencode/server-api.js'
+import { latestSession, lookUpLatestSession } from '../opencode/server-api.js'
 import { sessionPassword } from '../secrets/session.js'
 
 export interface AttachOptions {
@@ -15,6 +15,8 @@ export interface AttachOptions {
   password: string
   serverVersion: string
   hostVersion: string | undefined
+  /** The latest session, when the caller looked it up already (alongside the health check). */
+  session?: Promise<string | undefined>
 }
 
 /**
@@ -26,7 +28,7 @@ export async function attachTui(o: AttachOptions, d: Pick<Deps, 'io' | 'hostOpen
   const warning = checkClientServerVersions(o.hostVersion, o.serverVersion, o.name)
   if (warning) d.io.warn(warning)
   const url = serverUrl(o.port)
-  const session = await latestSession(url, o.password, ContainerPath.workspace)
+  const session = await (o.session ?? latestSession(url, o.password, ContainerPath.workspace))
   if (session) d.io.log(`Continuing session ${session}`)
   return d.hostOpencode.attach(url, { password: o.password, directory: ContainerPath.workspace, session })
 }
@@ -54,8 +56,18 @@ export async function connectAgent(o: { name: string }, d: Deps): Promise<number
       `The egress gateway of ${container.Name} was stopped, so the agent had no way out; started it again.`,
     )
   }
+  // The session list is asked for alongside the health check, not after it (a ready server answers
+  // both at once); asked again once the server is healthy if it gave no list then.
+  const url = serverUrl(port)
+  const early = lookUpLatestSession(url, password, ContainerPath.workspace)
   const health = await service.waitHealthy(container.Name, port, password, 30_000)
-  return attachTui({ name: container.Name, port, password, serverVersion: health.version, hostVersion }, d)
+  const session = early.then((first) =>
+    first.answered ? first.id : latestSession(url, password, ContainerPath.workspace),
+  )
+  return attachTui(
+    { name: container.Name, port, password, serverVersion: health.version, hostVersion, session },
+    d,
+  )
 }
 
 export function notRunning(name: string): CaigedError {

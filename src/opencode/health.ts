@@ -19,14 +19,21 @@ export function basicAuth(password: string, username = 'opencode'): string {
  * One authenticated GET /global/health. Every request has its own short timeout: a request that
  * arrives just as the server starts listening is never answered, and would otherwise hang for ever.
  */
-export async function probeHealth(baseUrl: string, password: string, requestTimeoutMs = 500): Promise<Probe> {
+/** The health request probeHealth makes (ahead.ts starts the same one early). */
+export const healthRequest = (baseUrl: string, password: string) =>
+  [new URL(OPENCODE_V1.healthPath, baseUrl), { authorization: basicAuth(password) }] as const
+
+/** How long one health request may take before it counts as unanswered. */
+export const HEALTH_REQUEST_TIMEOUT_MS = 500
+
+export async function probeHealth(
+  baseUrl: string,
+  password: string,
+  requestTimeoutMs = HEALTH_REQUEST_TIMEOUT_MS,
+): Promise<Probe> {
   let response: HttpResponse
   try {
-    response = await httpGet(
-      new URL(OPENCODE_V1.healthPath, baseUrl),
-      { authorization: basicAuth(password) },
-      requestTimeoutMs,
-    )
+    response = await httpGet(...healthRequest(baseUrl, password), requestTimeoutMs)
   } catch (error) {
     return { kind: 'unreachable', detail: (error as Error).message }
   }
@@ -79,7 +86,7 @@ export async function waitForHealthy(
   let last: Probe = { kind: 'unreachable', detail: 'not asked yet' }
   let attempt = 0
   for (;;) {
-    last = await probeHealth(baseUrl, password, options.requestTimeoutMs ?? 500)
+    last = await probeHealth(baseUrl, password, options.requestTimeoutMs ?? HEALTH_REQUEST_TIMEOUT_MS)
     if (last.kind === 'healthy') return last.health
     // A 401 comes from a running server that refuses this password: waiting will not change it.
     if (last.kind === 'unauthorized') throw new HealthTimeout(last, 'the server refuses the password')

@@ -11,7 +11,29 @@ export interface HttpResponse {
  * the warm path of `run` would pay every time (see bench/). The timer is a normal, ref'd one: a CLI
  * whose only pending work is a request that hangs (OpenCode's startup race) must wait for it.
  */
+/** GETs started ahead of need, by URL and headers (see startGetAhead). */
+const startedAhead = new Map<string, Promise<HttpResponse>>()
+const aheadKey = (url: URL, headers: Record<string, string>) => JSON.stringify([url.href, headers])
+
+/**
+ * Starts a GET before the code that needs it runs (a warm `run` asks for its server's health as
+ * soon as its container inspect is back, while its flows still load): the first httpGet of the
+ * same URL and headers takes its answer or its failure, as it would have got them a moment later.
+ */
+export function startGetAhead(url: URL, headers: Record<string, string>, timeoutMs: number): void {
+  const request = httpGet(url, headers, timeoutMs)
+  // Taken or not, a failure here is never unhandled.
+  request.catch(() => undefined)
+  startedAhead.set(aheadKey(url, headers), request)
+}
+
 export function httpGet(url: URL, headers: Record<string, string>, timeoutMs: number): Promise<HttpResponse> {
+  const key = aheadKey(url, headers)
+  const ahead = startedAhead.get(key)
+  if (ahead) {
+    startedAhead.delete(key)
+    return ahead
+  }
   return new Promise((resolve, reject) => {
     const request = http.get(url, { headers, agent: false }, (response) => {
       let body = ''

@@ -12,27 +12,37 @@ const SessionSchema = z.object({
 /**
  * The most recently updated session of the server's project, through the server API (the
  * original listed files inside the container, which broke when OpenCode moved to SQLite).
+ * `answered` says whether the server gave a list at all (none is an answer; no server is not).
  */
-export async function latestSession(
+export async function lookUpLatestSession(
   baseUrl: string,
   password: string,
   directory: string,
-): Promise<string | undefined> {
+): Promise<{ answered: boolean; id?: string }> {
   try {
     const response = await httpGet(
       new URL(OPENCODE_V1.sessionsPath(directory), baseUrl),
       { authorization: basicAuth(password) },
       5_000,
     )
-    if (response.status !== 200) return undefined
+    if (response.status !== 200) return { answered: false }
     const parsed = z.array(SessionSchema).safeParse(JSON.parse(response.body))
-    if (!parsed.success) return undefined
+    if (!parsed.success) return { answered: false }
     const sessions = parsed.data.filter((s) => s.directory === undefined || s.directory === directory)
     sessions.sort(
       (a, b) => (b.time?.updated ?? b.time?.created ?? 0) - (a.time?.updated ?? a.time?.created ?? 0),
     )
-    return sessions[0]?.id
+    return { answered: true, id: sessions[0]?.id }
   } catch {
-    return undefined
+    return { answered: false }
   }
+}
+
+/** The latest session's id, or undefined when there is none or the server does not say. */
+export async function latestSession(
+  baseUrl: string,
+  password: string,
+  directory: string,
+): Promise<string | undefined> {
+  return (await lookUpLatestSession(baseUrl, password, directory)).id
 }

@@ -31,8 +31,10 @@ const aheadKey = (program: string, args: readonly string[]) => JSON.stringify([p
  * and args, and no options, takes its result instead of starting another. One never taken is
  * simply wasted, so only what changes nothing may be started ahead.
  */
-export function startAhead(program: string, args: readonly string[]): void {
-  startedAhead.set(aheadKey(program, args), runProcess(program, args))
+export function startAhead(program: string, args: readonly string[]): Promise<SpawnResult> {
+  const started = runProcess(program, args)
+  startedAhead.set(aheadKey(program, args), started)
+  return started
 }
 
 /**
