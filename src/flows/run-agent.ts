@@ -62,6 +62,7 @@ import { missingClientError } from '../opencode/host-client.js'
 import { sessionPassword } from '../secrets/session.js'
 import { spinContentHash } from '../spins/content-hash.js'
 import { spinVariant } from '../spins/variant.js'
+import { discardGetsAhead } from '../opencode/http.js'
 import { findSpin, spinRoots } from '../spins/discovery.js'
 
 export interface RunOptions extends RunSettingFlags, EgressFlags {
@@ -382,6 +383,9 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
       const health = await service.waitHealthy(name, port, password, 30_000)
       return result(port, 'reused', health.version, imageOf(existing))
     }
+    // Not the warm path: a health check started ahead (cli/ahead.ts) asked the container as it
+    // was, which this run is about to start, create or replace.
+    discardGetsAhead()
     const used: RunImage = choice
       ? { ref: choice.ref, digest: choice.digest, source: choice.source }
       : existing

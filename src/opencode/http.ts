@@ -13,6 +13,8 @@ export interface HttpResponse {
  */
 /** GETs started ahead of need, by URL and headers (see startGetAhead). */
 const startedAhead = new Map<string, Promise<HttpResponse>>()
+/** Set by discardGetsAhead: none is started after it. */
+let aheadClosed = false
 const aheadKey = (url: URL, headers: Record<string, string>) => JSON.stringify([url.href, headers])
 
 /**
@@ -21,10 +23,20 @@ const aheadKey = (url: URL, headers: Record<string, string>) => JSON.stringify([
  * same URL and headers takes its answer or its failure, as it would have got them a moment later.
  */
 export function startGetAhead(url: URL, headers: Record<string, string>, timeoutMs: number): void {
+  if (aheadClosed) return
   const request = httpGet(url, headers, timeoutMs)
   // Taken or not, a failure here is never unhandled.
   request.catch(() => undefined)
   startedAhead.set(aheadKey(url, headers), request)
+}
+
+/**
+ * Forgets every GET started ahead: what they asked of may have changed since (a container that is
+ * being recreated or started answers for the old one, or not at all).
+ */
+export function discardGetsAhead(): void {
+  aheadClosed = true
+  startedAhead.clear()
 }
 
 export function httpGet(url: URL, headers: Record<string, string>, timeoutMs: number): Promise<HttpResponse> {

@@ -34,3 +34,24 @@ describe('a GET started ahead', () => {
     await expect(httpGet(closed, {}, 500)).rejects.toThrow()
   })
 })
+
+describe('discarding the GETs started ahead', () => {
+  it('forgets them, and starts none after', async () => {
+    const { discardGetsAhead } = await import('../../src/opencode/http.js')
+    let requests = 0
+    const server = http.createServer((_req, res) => res.end(`#${++requests}`))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/global/health`)
+    try {
+      startGetAhead(url, {}, 500)
+      await new Promise((r) => setTimeout(r, 50))
+      discardGetsAhead()
+      startGetAhead(url, {}, 500)
+      // The one asked for now goes to the server: the answer started ahead is not handed on.
+      expect((await httpGet(url, {}, 500)).body).toBe('#2')
+      expect(requests).toBe(2)
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  })
+})
