@@ -63,6 +63,10 @@ await build({
   const oclif = inputs.filter((i) => i.includes('@oclif/'))
   if (oclif.length)
     throw new Error(`dist/hot.cjs must not hold oclif, but holds ${oclif.slice(0, 3).join(', ')}`)
+  // bin/run.cjs runs it as a vm.Script, which has no loader for import(): every import must have
+  // become a require.
+  const dynamic = fs.readFileSync('dist/hot.cjs', 'utf8').match(/\bimport\(["'][^"']+["']\)/g)
+  if (dynamic) throw new Error(`dist/hot.cjs must not import() at run time, but does: ${dynamic.join(', ')}`)
 })
 
 // The hot commands' flag and argument definitions, for the hot path's parser (src/cli/hot.ts).

@@ -1,3 +1,4 @@
+import readline from 'node:readline/promises'
 import { usageError } from '../errors.js'
 
 /** Whether caiged may ask the user something: both ends must be a terminal. */
@@ -14,8 +15,6 @@ export async function confirm(question: string, flagThatAnswers: string): Promis
       `Pass ${flagThatAnswers} to confirm.`,
     )
   }
-  // Loaded when a question is asked, not by every command that might ask one.
-  const readline = await import('node:readline/promises')
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr })
   try {
     const answer = await rl.question(`${question} [y/N] `)

@@ -194,6 +194,46 @@ describeEngine('caiged run, connect and containers against the real engine and O
     expect(await sessionIds(first)).toContain(sessionId)
   }, 600_000)
 
+  it('asks in a terminal before the Docker socket, and a no makes nothing (the hot path’s prompt)', async () => {
+    const socket = `caiged-e2e-${randomBytes(3).toString('hex')}`
+    const tmux = (...a: string[]) =>
+      execFileSync('tmux', ['-L', socket, ...a], { encoding: 'utf8', env: { ...process.env, ...world.env } })
+    const asked = world.project('asked')
+    try {
+      // Twice: the first run writes the hot path's code cache, the second runs from it.
+      for (const round of [1, 2]) {
+        tmux(
+          'new-session',
+          '-d',
+          '-s',
+          `ask${round}`,
+          '-x',
+          '160',
+          '-y',
+          '20',
+          `${process.execPath} ${caigedBin} run ${asked} --spin dev --no-connect --enable-docker-sock; echo EXIT=$?; sleep 60`,
+        )
+        let screen = ''
+        for (let i = 0; i < 80 && !screen.includes('Continue? [y/N]'); i++) {
+          await new Promise((r) => setTimeout(r, 250))
+          screen = tmux('capture-pane', '-p', '-t', `ask${round}`)
+        }
+        expect(screen, screen).toContain('root-equivalent access to this machine')
+        tmux('send-keys', '-t', `ask${round}`, 'n', 'Enter')
+        for (let i = 0; i < 40 && !screen.includes('EXIT='); i++) {
+          await new Promise((r) => setTimeout(r, 250))
+          screen = tmux('capture-pane', '-p', '-t', `ask${round}`)
+        }
+        expect(screen, screen).toContain('the container was not started')
+        expect(screen, screen).not.toMatch(/\n\s+at /)
+        expect(screen).not.toContain('EXIT=0')
+      }
+      expect(docker(['ps', '-a', '-q', '--filter', `label=io.caiged.workdir=${asked}`])).toBe('')
+    } finally {
+      execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' })
+    }
+  }, 120_000)
+
   it('connects the TUI under tmux on /workspace, and passes the client’s exit code on', async () => {
     const socket = `caiged-e2e-${randomBytes(3).toString('hex')}`
     const tmux = (...a: string[]) =>
