@@ -6,7 +6,8 @@ import type { ListedRow } from '../../flows/containers.js'
 export default class ContainersList extends BaseCommand {
   static override summary = 'List caiged containers, running and stopped.'
   static override description =
-    'Shows every container caiged made (found by its io.caiged.managed label, never by name), with its ' +
+    'Shows every container this caiged made (found by its io.caiged.managed label, and its name starting ' +
+    'with IMAGE_PREFIX, so another caiged on the same engine stays out), with its ' +
     'spin, project, state, the 127.0.0.1 port its OpenCode server listens on, and its egress policy (open, ' +
     'balanced or locked; and whether the gateway that enforces it runs).'
   static override examples = [

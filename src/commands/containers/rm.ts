@@ -16,7 +16,7 @@ export default class ContainersRm extends BaseCommand {
   static override enableJsonFlag = true
   static override args = { name: Args.string({ description: 'Container names.' }) }
   static override flags = {
-    all: Flags.boolean({ description: 'Every caiged container.' }),
+    all: Flags.boolean({ description: 'Every caiged container of this IMAGE_PREFIX.' }),
     volumes: Flags.boolean({ description: 'Also delete their sessions volumes.' }),
     force: Flags.boolean({ char: 'f', description: 'Remove running containers too, and do not ask.' }),
   }

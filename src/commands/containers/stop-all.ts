@@ -4,8 +4,9 @@ import { stopAllContainers } from '../../flows/containers.js'
 export default class ContainersStopAll extends BaseCommand {
   static override summary = 'Stop every running caiged container. Nothing is deleted.'
   static override description =
-    'Finds caiged containers by their io.caiged.managed label (never by name) and stops them; containers ' +
-    'and sessions are kept. To delete, use caiged containers rm.'
+    'Finds caiged containers by their io.caiged.managed label and stops them; containers and sessions are ' +
+    'kept. Only this IMAGE_PREFIX’s (their names start with it): another caiged on the same engine is left ' +
+    'alone. To delete, use caiged containers rm.'
   static override enableJsonFlag = true
 
   async run(): Promise<{ stopped: string[]; gone: string[] }> {
