@@ -13,6 +13,9 @@ const path = require('node:path')
 const vm = require('node:vm')
 
 const hotFile = path.join(__dirname, '..', 'dist', 'hot.cjs')
+// The version flags and the hot commands (tools/bundle.mjs writes it from src/cli/hot-argv.ts and
+// the commands' flags): read here to name the code cache, and handed to the hot path.
+const hotSpec = readJson(path.join(__dirname, '..', 'dist', 'hot-spec.json'))
 const debug = Boolean(process.env.DEBUG && process.env.DEBUG.includes('caiged'))
 if (debug) process.setSourceMapsEnabled(true)
 
@@ -25,6 +28,22 @@ function loadHot() {
   return requireWithCodeCache(hotFile)
 }
 
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+/** Which hot command argv asks for ("version", "run", "containers:list", …), else "other". */
+function hotCommandOf([first = '', second = '']) {
+  if (!hotSpec) return 'other'
+  if (hotSpec.versionFlags.includes(first)) return 'version'
+  const id = [`${first}:${second}`, first].find((c) => Object.hasOwn(hotSpec.commands, c))
+  return id ?? 'other'
+}
+
 /** require(file), with V8's compiled code for it read from and written to the cache folder. */
 function requireWithCodeCache(file) {
   const source = fs.readFileSync(file, 'utf8')
@@ -35,10 +54,7 @@ function requireWithCodeCache(file) {
   // V8 checks the source's length, not its content: the file's identity is in the name. One file
   // per command, as each compiles its own part of the bundle (a cache holds what ran before it).
   const id = `${process.version}-${stat.ino}-${stat.size}-${Math.trunc(stat.mtimeMs)}`
-  const [first, second] = process.argv.slice(2)
-  const hot =
-    ['run', 'connect', '--version', '-v'].includes(first) || (first === 'containers' && second === 'list')
-  const command = hot ? `${first}${second === 'list' ? '-list' : ''}`.replace(/^-+/, '') : 'other'
+  const command = hotCommandOf(process.argv.slice(2)).replace(':', '-')
   const cacheFile = path.join(dir, `${id}-${command}.bin`)
   let cachedData
   try {
@@ -73,5 +89,5 @@ function requireWithCodeCache(file) {
 }
 
 loadHot()
-  .runHotArgv(process.argv.slice(2))
+  .runHotArgv(process.argv.slice(2), hotSpec)
   .then((handled) => handled || import('../dist/main.js'))

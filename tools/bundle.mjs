@@ -38,7 +38,7 @@ const result = await build({
 })
 
 await build({
-  entryPoints: { hot: 'src/cli/hot-entry.ts' },
+  entryPoints: { hot: 'src/cli/hot.ts' },
   // Smaller to read and hand to V8 on every run (about 4 ms of a warm run); the source map still
   // names source lines, and names are kept for errors and classes.
   minify: true,
@@ -69,7 +69,8 @@ await build({
   if (dynamic) throw new Error(`dist/hot.cjs must not import() at run time, but does: ${dynamic.join(', ')}`)
 })
 
-// The hot commands' flag and argument definitions, for the hot path's parser (src/cli/hot.ts).
+// The version flags and the hot commands' flag and argument definitions: bin/run.cjs reads them
+// (to name its code cache) and hands them to the hot path's parser (src/cli/hot.ts).
 const { hotSpecs } = await import('../dist/commands/index.js')
 
 fs.writeFileSync('dist/hot-spec.json', `${JSON.stringify(hotSpecs(), null, 2)}\n`)

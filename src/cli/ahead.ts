@@ -12,10 +12,10 @@ import { sessionPassword } from '../secrets/session.js'
 import type { Parsed } from './hot-parse.js'
 
 /**
- * The two processes a warm `run` waits for (its container inspect and the host's git identity),
- * started while the flows are still loading: both read only, and the run takes their results when it
- * asks for exactly the same (same name, same folder; otherwise they are not used). Needs --spin:
- * without it the name depends on the config, read later.
+ * What a warm `run` waits for (its container inspect, then its server's health, and the host's git
+ * identity), started while the flows are still loading: all read only, and the run takes their
+ * results when it asks for exactly the same (same name, same folder; otherwise they are not used).
+ * Needs --spin: without it the name depends on the config, read later.
  */
 export function startRunLookupsAhead(parsed: Parsed, env: NodeJS.ProcessEnv): void {
   const spin = parsed.flags.spin
@@ -32,10 +32,10 @@ export function startRunLookupsAhead(parsed: Parsed, env: NodeJS.ProcessEnv): vo
   }
 }
 
-/** The one process `connect` waits for: the inspect of the agent it names and its gateway. */
-export function startConnectLookupAhead(parsed: Parsed): void {
+/** What `connect` waits for: the inspect of the agent it names and its gateway, then its health. */
+export function startConnectLookupAhead(parsed: Parsed, env: NodeJS.ProcessEnv): void {
   const name = parsed.args.name
-  if (name) healthAhead(name, startAhead('docker', inspectManyArgs([name, gatewayName(name)])), process.env)
+  if (name) healthAhead(name, startAhead('docker', inspectManyArgs([name, gatewayName(name)])), env)
 }
 
 /**

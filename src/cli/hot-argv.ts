@@ -1,4 +1,4 @@
-/** The commands people type many times a day: main.ts runs them without loading oclif. */
+/** The commands people type many times a day: bin/run.cjs runs them without loading oclif. */
 export const HOT_COMMANDS = ['run', 'connect', 'containers:list'] as const
 export type HotCommand = (typeof HOT_COMMANDS)[number]
 

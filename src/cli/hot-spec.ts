@@ -30,6 +30,12 @@ export interface CommandSpec {
   args: ArgSpec[]
 }
 
+/** dist/hot-spec.json: what bin/run.cjs reads before loading the hot path, and hands to it. */
+export interface HotSpecFile {
+  versionFlags: string[]
+  commands: Partial<Record<string, CommandSpec>>
+}
+
 /** The parts of an oclif flag or argument definition read here. */
 interface Definition {
   type?: string

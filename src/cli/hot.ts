@@ -2,9 +2,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Deps } from '../deps.js'
 import { packageRoot } from '../paths.js'
-import type { HotCommand } from './hot-argv.js'
+import { hotInvocation, type HotCommand } from './hot-argv.js'
 import { hotParse, type Parsed } from './hot-parse.js'
-import type { CommandSpec } from './hot-spec.js'
+import type { CommandSpec, HotSpecFile } from './hot-spec.js'
 
 /** What a hot command gives back: the data --json prints, and the exit code. */
 type Outcome = { data: unknown; exitCode: number }
@@ -16,8 +16,8 @@ const BODIES: Record<HotCommand, (p: Parsed, deps: Deps, json: boolean) => Promi
     return executeRun(p as unknown as Parameters<typeof executeRun>[0], { deps, json })
   },
   connect: async (p, deps) => {
-    const { executeConnect } = await import('./connect.js')
-    return { data: undefined, exitCode: await executeConnect({ name: p.args.name as string }, { deps }) }
+    const { connectAgent } = await import('../flows/connect.js')
+    return { data: undefined, exitCode: await connectAgent({ name: p.args.name as string }, deps) }
   },
   'containers:list': async (p, deps) => {
     const { executeContainersList } = await import('./containers-list.js')
@@ -36,8 +36,20 @@ function readJson<T>(file: string): T | undefined {
 
 const packageJson = () => readJson<{ name: string; version: string }>(path.join(packageRoot, 'package.json'))
 
+/**
+ * The entry of dist/hot.cjs, which bin/run.cjs loads first, handing it dist/hot-spec.json: the
+ * version and the hot commands run here without oclif, whose import and config cost more than a
+ * warm `caiged run` should (bench/). False hands argv to oclif (dist/main.js): help, any other
+ * command, and any argv the hot parser does not take on exactly as oclif would.
+ */
+export async function runHotArgv(argv: string[], specs: HotSpecFile | undefined): Promise<boolean> {
+  const hot = hotInvocation(argv)
+  if (!hot || !specs) return false
+  return hot.kind === 'version' ? printVersion() : runHot(hot.id, hot.argv, specs.commands[hot.id])
+}
+
 /** oclif's version line (its config.userAgent), without oclif. */
-export function printVersion(): boolean {
+function printVersion(): boolean {
   const pkg = packageJson()
   if (!pkg) return false
   process.stdout.write(
@@ -47,21 +59,18 @@ export function printVersion(): boolean {
 }
 
 /**
- * Runs a hot command when its argv parses exactly as oclif would parse it (dist/hot-spec.json holds
- * its definitions); false leaves it to oclif. Output, errors and exit codes are the oclif command's:
- * both write through cli/output.ts.
+ * Runs a hot command when its argv parses exactly as oclif would parse it by its spec; false leaves
+ * it to oclif. Output, errors and exit codes are the oclif command's: both write through
+ * cli/output.ts.
  */
-export async function runHot(id: HotCommand, argv: string[]): Promise<boolean> {
-  const spec = readJson<Record<string, CommandSpec | undefined>>(
-    path.join(packageRoot, 'dist', 'hot-spec.json'),
-  )?.[id]
+async function runHot(id: HotCommand, argv: string[], spec: CommandSpec | undefined): Promise<boolean> {
   const pkg = packageJson()
   const parsed = spec && pkg ? hotParse(argv, spec) : undefined
   if (!parsed || !pkg) return false
   const json = parsed.flags.json === true
   // What the command will wait for first, started while its code loads (see ahead.ts).
   if (id === 'run') (await import('./ahead.js')).startRunLookupsAhead(parsed, process.env)
-  if (id === 'connect') (await import('./ahead.js')).startConnectLookupAhead(parsed)
+  if (id === 'connect') (await import('./ahead.js')).startConnectLookupAhead(parsed, process.env)
   const [{ defaultDeps }, { commandIo, printFailure, printJson }] = await Promise.all([
     import('../deps.js'),
     import('./output.js'),

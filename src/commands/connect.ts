@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core'
 import { BaseCommand } from '../base-command.js'
-import { executeConnect } from '../cli/connect.js'
+import { connectAgent } from '../flows/connect.js'
 
 export default class Connect extends BaseCommand {
   static override summary = 'Attach the OpenCode TUI to a running caiged container.'
@@ -18,7 +18,7 @@ export default class Connect extends BaseCommand {
 
   async run(): Promise<void> {
     const { args } = await this.parse(Connect)
-    const code = await executeConnect(args, { deps: this.deps })
+    const code = await connectAgent({ name: args.name }, this.deps)
     if (code !== 0) this.exit(code)
   }
 }

@@ -1,7 +1,7 @@
 // Every command, for oclif's explicit command strategy: the bundle holds them all, so oclif finds
 // them here instead of globbing a folder of files (package.json oclif.commands).
 import { Args, Flags } from '@oclif/core'
-import { HOT_COMMANDS, type HotCommand } from '../cli/hot-argv.js'
+import { HOT_COMMANDS, VERSION_FLAGS, type HotCommand } from '../cli/hot-argv.js'
 import { hotSpecOf, type CommandDefinition, type CommandSpec } from '../cli/hot-spec.js'
 import Bake from './bake.js'
 import Build from './build.js'
@@ -58,17 +58,21 @@ export const COMMANDS = {
 }
 
 /**
- * The hot commands' specs for the hot path (tools/bundle.mjs writes them to dist/hot-spec.json),
- * from the commands' own definitions. oclif's pass-through parse functions are told apart from a
+ * dist/hot-spec.json (tools/bundle.mjs writes it): the version flags and the hot commands' specs,
+ * from the commands' own definitions, for bin/run.cjs and the hot path. oclif's pass-through parse functions are told apart from a
  * command's own by their source.
  */
-export function hotSpecs(): Record<HotCommand, CommandSpec | undefined> {
+export function hotSpecs(): {
+  versionFlags: string[]
+  commands: Record<HotCommand, CommandSpec | undefined>
+} {
   const identity = [
     String(Flags.string({}).parse),
     String(Flags.boolean({}).parse),
     String(Args.string({}).parse),
   ]
-  return Object.fromEntries(
+  const commands = Object.fromEntries(
     HOT_COMMANDS.map((id) => [id, hotSpecOf(COMMANDS[id] as CommandDefinition, identity)]),
   ) as Record<HotCommand, CommandSpec | undefined>
+  return { versionFlags: VERSION_FLAGS, commands }
 }

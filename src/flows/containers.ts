@@ -6,6 +6,7 @@ import { publishedFromLabel } from '../containers/publish.js'
 import { SERVER_PORT, serverUrl } from '../containers/server.js'
 import { ContainerGoneError, egressModeOf, portOf, type ContainerService } from '../containers/service.js'
 import type { Deps } from '../deps.js'
+import type { ListedContainer } from '../docker/container-client.js'
 import type { ContainerInspect } from '../docker/schemas.js'
 import { CaigedError, CancelledError, ExitCode, usageError } from '../errors.js'
 import { fileMtimeSeconds } from '../host/environment.js'
@@ -20,10 +21,7 @@ export async function listContainers(o: { passwords: boolean }, d: Deps): Promis
   // The salt is read (never made) first: a corrupt one is reported before anything else is done.
   const salt = o.passwords ? await sessionSalt(d.paths.saltFile, { mayCreateSalt: false }) : undefined
   // One docker process: agents and their gateways carry the same managed label.
-  const entries = ofPrefix(
-    await d.docker.containers.list({ all: true, labels: MANAGED_FILTER }),
-    imagePrefix(d.env),
-  )
+  const entries = await ownContainers(d, { all: true })
   const gateways = entries.filter(isGatewayEntry)
   const rows: ListedRow[] = entries
     .filter((e) => !isGatewayEntry(e))
@@ -129,9 +127,21 @@ export async function stopContainer(o: { name: string; remove: boolean }, d: Dep
   return { ...base, outcome: stopped ? 'stopped' : 'already stopped' }
 }
 
+/**
+ * This caiged's containers, agents and gateways, in one docker process: caiged's label, and names
+ * starting with this IMAGE_PREFIX (another caiged on the same engine is left alone). `all`: stopped
+ * ones too.
+ */
+export async function ownContainers(
+  d: Pick<Deps, 'docker' | 'env'>,
+  o: { all: boolean },
+): Promise<ListedContainer[]> {
+  return ofPrefix(await d.docker.containers.list({ all: o.all, labels: MANAGED_FILTER }), imagePrefix(d.env))
+}
+
 /** Stops every running caiged container; one that went away meanwhile is not a failure. */
 export async function stopAllContainers(d: Deps): Promise<{ stopped: string[]; gone: string[] }> {
-  const listed = ofPrefix(await d.docker.containers.list({ labels: MANAGED_FILTER }), imagePrefix(d.env))
+  const listed = await ownContainers(d, { all: false })
   const running = listed.filter((c) => !isGatewayEntry(c))
   const stopped: string[] = []
   const gone: string[] = []
@@ -174,7 +184,7 @@ export async function removeContainers(
   if (o.names.length === 0 && !o.all) throw usageError('Which containers? Name them, or use --all.')
   const service = d.containers
   const targets: RemoveTarget[] = o.all
-    ? ofPrefix(await d.docker.containers.list({ all: true, labels: MANAGED_FILTER }), imagePrefix(d.env))
+    ? (await ownContainers(d, { all: true }))
         .filter((c) => !isGatewayEntry(c))
         .map((c) => ({
           name: c.Names,

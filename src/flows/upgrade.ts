@@ -1,4 +1,4 @@
-import { isGatewayEntry, ofPrefix } from '../containers/listing.js'
+import { isGatewayEntry } from '../containers/listing.js'
 import type { ListedContainer } from '../docker/container-client.js'
 import type { Deps, Io } from '../deps.js'
 import type { EgressMode } from '../egress/presets.js'
@@ -7,12 +7,13 @@ import { baseImageFrom } from '../images/options.js'
 import type { ImageInputs } from '../bake/plan.js'
 import { imageInputs, spinFingerprint } from '../images/plan.js'
 import { imagePrefix } from '../containers/naming.js'
-import { Label, MANAGED_FILTER } from '../labels.js'
+import { Label } from '../labels.js'
 import { spinContentHash } from '../spins/content-hash.js'
 import { findSpin, spinRoots } from '../spins/discovery.js'
 import { spinVariant } from '../spins/variant.js'
 import { loadProjectConfig } from '../config/project.js'
 import { taskList } from '../ui/tasks.js'
+import { ownContainers } from './containers.js'
 import { runAgent, type RunOptions } from './run-agent.js'
 
 export interface OutdatedRow {
@@ -28,11 +29,8 @@ export interface OutdatedRow {
  * was built from another spin, caiged or base than a run would build now.
  */
 export async function outdatedContainers(d: Deps): Promise<OutdatedRow[]> {
-  const [hostVersion, listed] = await Promise.all([
-    d.hostOpencode.version(),
-    d.docker.containers.list({ all: true, labels: MANAGED_FILTER }),
-  ])
-  const agents = ofPrefix(listed, imagePrefix(d.env)).filter((c) => !isGatewayEntry(c))
+  const [hostVersion, listed] = await Promise.all([d.hostOpencode.version(), ownContainers(d, { all: true })])
+  const agents = listed.filter((c) => !isGatewayEntry(c))
   // What a run would build now: the same for every container (only the spin differs), made once.
   const inputs =
     hostVersion === undefined

@@ -1,8 +1,34 @@
 import http from 'node:http'
+import { StartedAhead } from '../started-ahead.js'
 
 export interface HttpResponse {
   status: number
   body: string
+}
+
+/** GETs started ahead of need, by URL and headers (see startGetAhead). */
+const startedAhead = new StartedAhead<HttpResponse>()
+const aheadKey = (url: URL, headers: Record<string, string>) => JSON.stringify([url.href, headers])
+
+/**
+ * Starts a GET before the code that needs it runs (a warm `run` asks for its server's health as
+ * soon as its container inspect is back, while its flows still load): the first httpGet of the
+ * same URL and headers takes it.
+ */
+export function startGetAhead(url: URL, headers: Record<string, string>, timeoutMs: number): void {
+  if (startedAhead.closed) return
+  const request = httpGet(url, headers, timeoutMs)
+  // Taken or not, a failure here is never unhandled.
+  request.catch(() => undefined)
+  startedAhead.keep(aheadKey(url, headers), request)
+}
+
+/**
+ * Forgets every GET started ahead, and starts none after: what they asked of may have changed (a
+ * container that is being recreated or started answers for the old one, or not at all).
+ */
+export function discardGetsAhead(): void {
+  startedAhead.close()
 }
 
 /**
@@ -11,41 +37,9 @@ export interface HttpResponse {
  * the warm path of `run` would pay every time (see bench/). The timer is a normal, ref'd one: a CLI
  * whose only pending work is a request that hangs (OpenCode's startup race) must wait for it.
  */
-/** GETs started ahead of need, by URL and headers (see startGetAhead). */
-const startedAhead = new Map<string, Promise<HttpResponse>>()
-/** Set by discardGetsAhead: none is started after it. */
-let aheadClosed = false
-const aheadKey = (url: URL, headers: Record<string, string>) => JSON.stringify([url.href, headers])
-
-/**
- * Starts a GET before the code that needs it runs (a warm `run` asks for its server's health as
- * soon as its container inspect is back, while its flows still load): the first httpGet of the
- * same URL and headers takes its answer or its failure, as it would have got them a moment later.
- */
-export function startGetAhead(url: URL, headers: Record<string, string>, timeoutMs: number): void {
-  if (aheadClosed) return
-  const request = httpGet(url, headers, timeoutMs)
-  // Taken or not, a failure here is never unhandled.
-  request.catch(() => undefined)
-  startedAhead.set(aheadKey(url, headers), request)
-}
-
-/**
- * Forgets every GET started ahead: what they asked of may have changed since (a container that is
- * being recreated or started answers for the old one, or not at all).
- */
-export function discardGetsAhead(): void {
-  aheadClosed = true
-  startedAhead.clear()
-}
-
 export function httpGet(url: URL, headers: Record<string, string>, timeoutMs: number): Promise<HttpResponse> {
-  const key = aheadKey(url, headers)
-  const ahead = startedAhead.get(key)
-  if (ahead) {
-    startedAhead.delete(key)
-    return ahead
-  }
+  const ahead = startedAhead.take(aheadKey(url, headers))
+  if (ahead) return ahead
   return new Promise((resolve, reject) => {
     const request = http.get(url, { headers, agent: false }, (response) => {
       let body = ''

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { StartedAhead } from '../started-ahead.js'
 
 export interface SpawnResult {
   stdout: string
@@ -22,7 +23,7 @@ export interface SpawnOptions {
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }
 
 /** Processes started ahead of need, by program and args (see startAhead). */
-const startedAhead = new Map<string, Promise<SpawnResult>>()
+const startedAhead = new StartedAhead<SpawnResult>()
 const aheadKey = (program: string, args: readonly string[]) => JSON.stringify([program, ...args])
 
 /**
@@ -33,7 +34,7 @@ const aheadKey = (program: string, args: readonly string[]) => JSON.stringify([p
  */
 export function startAhead(program: string, args: readonly string[]): Promise<SpawnResult> {
   const started = runProcess(program, args)
-  startedAhead.set(aheadKey(program, args), started)
+  startedAhead.keep(aheadKey(program, args), started)
   return started
 }
 
@@ -48,12 +49,8 @@ export function runProcess(
   args: readonly string[],
   options: SpawnOptions = {},
 ): Promise<SpawnResult> {
-  const key = aheadKey(program, args)
-  const ahead = Object.keys(options).length === 0 ? startedAhead.get(key) : undefined
-  if (ahead) {
-    startedAhead.delete(key)
-    return ahead
-  }
+  const ahead = Object.keys(options).length === 0 ? startedAhead.take(aheadKey(program, args)) : undefined
+  if (ahead) return ahead
   return new Promise((resolve) => {
     const child = spawn(program, args, {
       env: options.env ? { ...process.env, ...options.env } : process.env,

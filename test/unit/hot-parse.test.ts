@@ -6,7 +6,7 @@ import { HOT_COMMANDS, hotInvocation } from '../../src/cli/hot-argv.js'
 import { hotParse } from '../../src/cli/hot-parse.js'
 import { COMMANDS, hotSpecs } from '../../src/commands/index.js'
 
-const specs = hotSpecs()
+const specs = hotSpecs().commands
 
 /** What oclif makes of argv for this command: its flags (with --json, as enableJsonFlag adds it). */
 async function oclifParse(id: keyof typeof COMMANDS, argv: string[]) {
