@@ -47,7 +47,11 @@ export const FILES: readonly [string, string][] = [
   ],
   [
     '$XDG_CACHE_HOME/caiged/code-cache/',
-    'On Node 20: V8\u2019s compiled code of caiged\u2019s hot path, kept between runs (bin/run.cjs; Node \u2265 22 keeps its own); safe to delete.',
+    'V8\u2019s compiled code of caiged\u2019s hot path (run, connect, containers list), kept between runs by bin/run.cjs; safe to delete.',
+  ],
+  [
+    '$XDG_CACHE_HOME/caiged/compile-cache/',
+    'On Node \u2265 22: Node\u2019s compile cache of caiged\u2019s other commands; safe to delete.',
   ],
   ['<project>/.caiged/spins/', 'A project\u2019s spins; found before the user\u2019s and the built-in ones.'],
   [

@@ -3,12 +3,7 @@ import { inspectManyArgs } from '../docker/argv.js'
 import { containerName, deriveProjectName, imagePrefix, slugify } from '../containers/naming.js'
 import { gatewayName } from '../egress/names.js'
 import { gitIdentityArgs } from '../host/git.js'
-import { portFromLabels, serverUrl } from '../containers/server.js'
-import { HEALTH_REQUEST_TIMEOUT_MS, healthRequest } from '../opencode/health.js'
-import { startGetAhead } from '../opencode/http.js'
-import { paths } from '../paths.js'
 import { startAhead, type SpawnResult } from '../process/spawn.js'
-import { sessionPassword } from '../secrets/session.js'
 import type { Parsed } from './hot-parse.js'
 
 /**
@@ -45,18 +40,30 @@ export function startConnectLookupAhead(parsed: Parsed, env: NodeJS.ProcessEnv):
  * nothing, and the command finds it out itself.
  */
 function healthAhead(name: string, inspected: Promise<SpawnResult>, env: NodeJS.ProcessEnv): void {
-  inspected
-    .then(async (result) => {
+  // What only the health check needs (node:http, the password's crypto, zod) loads while the
+  // inspect runs, not before it starts.
+  const loaded = Promise.all([
+    import('../containers/server.js'),
+    import('../opencode/health.js'),
+    import('../opencode/http.js'),
+    import('../paths.js'),
+    import('../secrets/session.js'),
+  ])
+  Promise.all([inspected, loaded])
+    .then(async ([result, [server, health, http, { paths }, session]]) => {
       const containers = JSON.parse(result.stdout || '[]') as {
         Name?: string
         State?: { Running?: boolean }
         Config?: { Labels?: Record<string, string> }
       }[]
       const agent = containers.find((c) => c.Name?.replace(/^\//, '') === name)
-      const port = agent?.State?.Running ? portFromLabels(agent.Config?.Labels ?? {}) : undefined
+      const port = agent?.State?.Running ? server.portFromLabels(agent.Config?.Labels ?? {}) : undefined
       if (port === undefined) return
-      const password = await sessionPassword(name, paths(env).saltFile, { mayCreateSalt: false })
-      startGetAhead(...healthRequest(serverUrl(port), password), HEALTH_REQUEST_TIMEOUT_MS)
+      const password = await session.sessionPassword(name, paths(env).saltFile, { mayCreateSalt: false })
+      http.startGetAhead(
+        ...health.healthRequest(server.serverUrl(port), password),
+        health.HEALTH_REQUEST_TIMEOUT_MS,
+      )
     })
     .catch(() => undefined)
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { CaigedError, ExitCode } from '../errors.js'
+import { readTextIfExists } from '../host/local-files.js'
 import { paths } from '../paths.js'
 import type { z } from 'zod/v3'
 import { UserConfigSchema, configProblems, type UserConfig } from './schema.js'
@@ -29,13 +30,13 @@ export async function readConfigFile<T>(
   schema: z.ZodType<T, z.ZodTypeDef, unknown>,
   hint: string,
 ): Promise<T | undefined> {
-  let text: string
+  let text: string | undefined
   try {
-    text = await fs.readFile(file, 'utf8')
+    text = readTextIfExists(file)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw new CaigedError(`Cannot read ${file}: ${(error as Error).message}`, { exitCode: ExitCode.Config })
   }
+  if (text === undefined) return undefined
   let json: unknown
   try {
     json = JSON.parse(text)

@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises'
+import fs from 'node:fs'
 import type { UserConfig } from '../config/schema.js'
 import { Label } from '../labels.js'
 import { buildPolicy, type EgressPolicy, type SourcedRules } from './policy.js'
@@ -68,7 +68,7 @@ export async function configuredProviders(
   const providers = new Set<string>()
   if (authFile) {
     try {
-      const auth = JSON.parse(await fs.readFile(authFile, 'utf8')) as unknown
+      const auth = JSON.parse(fs.readFileSync(authFile, 'utf8')) as unknown
       if (auth && typeof auth === 'object') for (const id of Object.keys(auth)) providers.add(id)
     } catch {
       // No auth.json, or one OpenCode cannot read either: no provider from it.

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod/v3'
 import { CaigedError, ExitCode } from '../errors.js'
+import { readTextIfExists } from '../host/local-files.js'
 
 /**
  * What `caiged egress allow|deny` added for one agent, kept on the host (where the agent cannot
@@ -26,13 +27,8 @@ const EditsSchema = z.strictObject({
 export const editsFile = (egressDir: string, agent: string): string => path.join(egressDir, `${agent}.json`)
 
 export async function loadEdits(file: string): Promise<EgressEdits> {
-  let text: string
-  try {
-    text = await fs.readFile(file, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { allow: [], deny: [] }
-    throw error
-  }
+  const text = readTextIfExists(file)
+  if (text === undefined) return { allow: [], deny: [] }
   let parsed
   try {
     parsed = EditsSchema.safeParse(JSON.parse(text))

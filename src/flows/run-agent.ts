@@ -23,15 +23,9 @@ import type { Deps } from '../deps.js'
 import type { Applicable } from '../containers/converge.js'
 import type { ContainerInspect } from '../docker/schemas.js'
 import { CaigedError, CancelledError, ExitCode, usageError } from '../errors.js'
-import {
-  checkEnvFile,
-  checkWorkdir,
-  dockerSocket,
-  fileMtimeSeconds,
-  isDirectory,
-  secretEnv,
-} from '../host/environment.js'
+import { checkEnvFile, checkWorkdir, dockerSocket, fileMtimeSeconds, secretEnv } from '../host/environment.js'
 import { checkSshKey, gitIdentityFor, sshAgentSocket } from '../host/identity.js'
+import { isDirectory } from '../host/local-files.js'
 import { checkMountScope } from '../host/mount-scope.js'
 import { mergePublished } from '../containers/publish.js'
 import {
@@ -215,7 +209,7 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
     toolsVolume: toolsVolumeName(name),
     gh: {
       mode: settings.gh,
-      hostDir: settings.gh !== 'none' && (await isDirectory(ghDir)) ? ghDir : undefined,
+      hostDir: settings.gh !== 'none' && isDirectory(ghDir) ? ghDir : undefined,
     },
     auth: authMtime === undefined ? 'none' : 'copy',
     dockerSocket: socket,

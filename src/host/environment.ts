@@ -2,6 +2,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { CaigedError, ExitCode, usageError } from '../errors.js'
 import { paths } from '../paths.js'
+import { statIfExists } from './local-files.js'
 
 /** What a run takes from the host: paths it may mount or copy, and the secrets it was asked to pass. */
 
@@ -9,24 +10,15 @@ import { paths } from '../paths.js'
 export const hostAuthFile = (env: NodeJS.ProcessEnv = process.env): string => paths(env).hostAuthFile
 export const hostGhDir = (env: NodeJS.ProcessEnv = process.env): string => paths(env).hostGhDir
 
-export async function isDirectory(p: string): Promise<boolean> {
-  return fs.stat(p).then(
-    (s) => s.isDirectory(),
-    () => false,
-  )
-}
-
 export async function fileMtimeSeconds(p: string): Promise<number | undefined> {
-  return fs.stat(p).then(
-    (s) => (s.isFile() ? Math.floor(s.mtimeMs / 1000) : undefined),
-    () => undefined,
-  )
+  const stat = statIfExists(p)
+  return stat?.isFile() ? Math.floor(stat.mtimeMs / 1000) : undefined
 }
 
 /** The project folder: it must exist (docker would create a missing one, owned by root). */
 export async function checkWorkdir(dir: string): Promise<string> {
   const absolute = path.resolve(dir)
-  const stat = await fs.stat(absolute).catch(() => undefined)
+  const stat = statIfExists(absolute)
   if (!stat) {
     throw new CaigedError(`The project folder ${absolute} does not exist.`, {
       exitCode: ExitCode.NotFound,

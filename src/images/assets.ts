@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import fs from 'node:fs/promises'
+import fs from 'node:fs'
 import path from 'node:path'
 import { packageRoot } from '../paths.js'
 
@@ -16,13 +16,12 @@ export const ASSET_FILES = [
 /** Hash of the image assets: an image built from other assets is stale. */
 export async function assetsHash(root: string = packageRoot): Promise<string> {
   const hash = createHash('sha256')
-  // Read at once, hashed in order: every run (the warm one too) computes this.
-  const contents = await Promise.all(ASSET_FILES.map((file) => fs.readFile(path.join(root, file))))
-  for (const [i, file] of ASSET_FILES.entries()) {
+  // Read in place (host/local-files.ts says why): every run, the warm one too, computes this.
+  for (const file of ASSET_FILES) {
     hash
       .update(file)
       .update('\0')
-      .update(contents[i] as Buffer)
+      .update(fs.readFileSync(path.join(root, file)))
       .update('\0')
   }
   return hash.digest('hex')

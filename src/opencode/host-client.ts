@@ -1,4 +1,5 @@
-import fs from 'node:fs/promises'
+import fs from 'node:fs'
+import fsp from 'node:fs/promises'
 import path from 'node:path'
 import { CaigedError, ExitCode } from '../errors.js'
 import { cacheDir } from '../paths.js'
@@ -17,9 +18,10 @@ export async function findOnPath(
   for (const dir of pathVariable.split(path.delimiter)) {
     if (!dir) continue
     const candidate = path.join(dir, name)
+    // In place, not through fs/promises: up to two look-ups per PATH entry (host/local-files.ts).
     try {
-      await fs.access(candidate, fs.constants.X_OK)
-      if ((await fs.stat(candidate)).isFile()) return candidate
+      fs.accessSync(candidate, fs.constants.X_OK)
+      if (fs.statSync(candidate).isFile()) return candidate
     } catch {
       // not here
     }
@@ -35,22 +37,27 @@ export async function findOnPath(
 export async function hostOpencodeVersion(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   const bin = await findOnPath('opencode', env.PATH ?? '')
   if (!bin) return undefined
-  const real = await fs.realpath(bin)
-  const stat = await fs.stat(real)
+  const real = fs.realpathSync(bin)
+  const stat = fs.statSync(real)
   const key = `${real}:${stat.size}:${stat.mtimeMs}`
   const cacheFile = path.join(cacheDir(env), 'host-opencode.json')
-  const cached = await fs
-    .readFile(cacheFile, 'utf8')
-    .then((text) => JSON.parse(text) as { key?: string; version?: string })
-    .catch(() => undefined)
+  const cached = readCachedVersion(cacheFile)
   if (cached?.key === key && cached.version) return cached.version
   const result = await runProcess(bin, ['--version'], { signal: AbortSignal.timeout(30_000) })
   const version = result.exitCode === 0 ? parseHostVersion(result.stdout) : undefined
   if (version) {
-    await fs.mkdir(path.dirname(cacheFile), { recursive: true })
-    await fs.writeFile(cacheFile, JSON.stringify({ key, version }) + '\n').catch(() => undefined)
+    await fsp.mkdir(path.dirname(cacheFile), { recursive: true })
+    await fsp.writeFile(cacheFile, JSON.stringify({ key, version }) + '\n').catch(() => undefined)
   }
   return version
+}
+
+function readCachedVersion(cacheFile: string): { key?: string; version?: string } | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as { key?: string; version?: string }
+  } catch {
+    return undefined
+  }
 }
 
 export function missingClientError(): CaigedError {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { CaigedError, ExitCode } from '../errors.js'
+import { readTextIfExists } from '../host/local-files.js'
 import { saltProblem } from './password.js'
 
 /**
@@ -34,15 +35,15 @@ export async function loadOrCreateSalt(file: string): Promise<string> {
 
 /** The salt in the file, undefined when there is no file; a corrupt file is an error, never ignored. */
 export async function readSalt(file: string): Promise<string | undefined> {
-  let content: string
+  let content: string | undefined
   try {
-    content = await fs.readFile(file, 'utf8')
+    content = readTextIfExists(file)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw new CaigedError(`Cannot read the salt file ${file}: ${(error as Error).message}.`, {
       exitCode: ExitCode.Config,
     })
   }
+  if (content === undefined) return undefined
   const problem = saltProblem(content)
   if (problem !== undefined) {
     throw new CaigedError(`The salt file ${file} is corrupt: ${problem}.`, {

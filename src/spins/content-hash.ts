@@ -1,26 +1,26 @@
 import { createHash } from 'node:crypto'
-import fs from 'node:fs/promises'
+import fs from 'node:fs'
 import path from 'node:path'
 
 /** The files of a spin that decide its image layer; README.md and dot files stay out. */
 export async function spinLayerFiles(dir: string): Promise<Map<string, Buffer>> {
+  // Read in place (host/local-files.ts says why): a warm run hashes the spin every time.
   const files = new Map<string, Buffer>()
-  // Read at once (a warm run hashes the spin every time), kept in this order.
-  const [own, skills] = await Promise.all([
-    Promise.all(
-      ['AGENTS.md', 'spin.yaml'].map((name) => fs.readFile(path.join(dir, name)).catch(() => undefined)),
-    ),
-    listFiles(path.join(dir, 'skills')).then((list) =>
-      Promise.all(
-        list.map(
-          async (relative) => [relative, await fs.readFile(path.join(dir, 'skills', relative))] as const,
-        ),
-      ),
-    ),
-  ])
-  for (const [i, name] of ['AGENTS.md', 'spin.yaml'].entries()) if (own[i]) files.set(name, own[i] as Buffer)
-  for (const [relative, content] of skills) files.set(`skills/${relative}`, content)
+  for (const name of ['AGENTS.md', 'spin.yaml']) {
+    const content = readIfFile(path.join(dir, name))
+    if (content) files.set(name, content)
+  }
+  for (const relative of listFiles(path.join(dir, 'skills')))
+    files.set(`skills/${relative}`, fs.readFileSync(path.join(dir, 'skills', relative)))
   return files
+}
+
+function readIfFile(file: string): Buffer | undefined {
+  try {
+    return fs.readFileSync(file)
+  } catch {
+    return undefined
+  }
 }
 
 /**
@@ -42,16 +42,17 @@ export async function spinContentHash(dir: string): Promise<string> {
 }
 
 /** Regular files below dir, relative with "/" separators; links and dot files are left out. */
-async function listFiles(dir: string, prefix = ''): Promise<string[]> {
-  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => [])
-  // Sub-folders listed at once; the result keeps readdir's order.
-  const parts = await Promise.all(
-    entries.map(async (entry): Promise<string[]> => {
-      if (entry.name.startsWith('.')) return []
-      const relative = prefix ? `${prefix}/${entry.name}` : entry.name
-      if (entry.isDirectory()) return listFiles(path.join(dir, entry.name), relative)
-      return entry.isFile() ? [relative] : []
-    }),
-  )
-  return parts.flat()
+function listFiles(dir: string, prefix = ''): string[] {
+  let entries: fs.Dirent[]
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true })
+  } catch {
+    return []
+  }
+  return entries.flatMap((entry): string[] => {
+    if (entry.name.startsWith('.')) return []
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name
+    if (entry.isDirectory()) return listFiles(path.join(dir, entry.name), relative)
+    return entry.isFile() ? [relative] : []
+  })
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { CaigedError, ExitCode, usageError } from '../errors.js'
+import { isDirectory } from '../host/local-files.js'
 import { paths, packageRoot } from '../paths.js'
 import { MAX_SPIN_NAME_LENGTH, SPIN_NAME_PATTERN } from './names.js'
 import type { SpinFiles } from './validate.js'
@@ -50,7 +51,7 @@ export async function listSpins(roots: [SpinSource, string][]): Promise<SpinLoca
     }
     for (const entry of entries) {
       const isDir =
-        entry.isDirectory() || (entry.isSymbolicLink() && (await isDirectory(path.join(root, entry.name))))
+        entry.isDirectory() || (entry.isSymbolicLink() && isDirectory(path.join(root, entry.name)))
       if (!isDir || !isSpinName(entry.name) || found.has(entry.name)) continue
       found.set(entry.name, { name: entry.name, source, dir: path.join(root, entry.name) })
     }
@@ -63,7 +64,7 @@ export async function findSpin(name: string, roots: [SpinSource, string][]): Pro
   checkSpinName(name)
   for (const [source, root] of roots) {
     const dir = path.join(root, name)
-    if (await isDirectory(dir)) return { name, source, dir }
+    if (isDirectory(dir)) return { name, source, dir }
   }
   const known = (await listSpins(roots)).map((s) => s.name)
   throw new CaigedError(`Unknown spin "${name}".`, {
@@ -102,7 +103,7 @@ export async function readSpinFiles(name: string, dir: string): Promise<SpinFile
     agentsMd: await readText(path.join(dir, 'AGENTS.md')),
     hasLegacyAgentMd: (await readText(path.join(dir, 'AGENT.md'))) !== undefined,
     manifestText: await readText(path.join(dir, 'spin.yaml')),
-    hasMcpFolder: await isDirectory(path.join(dir, 'mcp')),
+    hasMcpFolder: isDirectory(path.join(dir, 'mcp')),
     skills,
     skillsIsDirectory,
   }
@@ -116,11 +117,4 @@ async function readText(file: string): Promise<string | undefined> {
     if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return undefined
     throw error
   }
-}
-
-export async function isDirectory(p: string): Promise<boolean> {
-  return fs.stat(p).then(
-    (s) => s.isDirectory(),
-    () => false,
-  )
 }

@@ -1,13 +1,7 @@
 import path from 'node:path'
 import { CaigedError, ExitCode, usageError } from '../errors.js'
-import {
-  findSpin,
-  isDirectory,
-  isSpinName,
-  readSpinFiles,
-  spinRoots,
-  type SpinLocation,
-} from './discovery.js'
+import { isDirectory } from '../host/local-files.js'
+import { findSpin, isSpinName, readSpinFiles, spinRoots, type SpinLocation } from './discovery.js'
 import type { SpinManifest } from './manifest.js'
 import { InvalidSpinError, type SpinProblem } from './problems.js'
 import { validateSpinFiles, type ValidSkill } from './validate.js'
@@ -53,7 +47,7 @@ function looksLikePath(arg: string): boolean {
 
 async function locationOfPath(arg: string): Promise<SpinLocation> {
   const dir = path.resolve(arg)
-  if (!(await isDirectory(dir))) {
+  if (!isDirectory(dir)) {
     throw new CaigedError(`There is no spin folder at ${dir}.`, { exitCode: ExitCode.NotFound })
   }
   const name = path.basename(dir)
