@@ -6,11 +6,19 @@
 #
 # Usage: bash .ci/base-image.sh           this machine's architecture: local/debian:bookworm
 #        bash .ci/base-image.sh arm64     linux/arm64 through QEMU (.ci/qemu.sh): local/debian:bookworm-arm64
+#        bash .ci/base-image.sh slim      what debian:bookworm-slim is (minbase, nothing added), the
+#                                         base users build on: local/debian:bookworm-slim
 set -euo pipefail
 ARCH=${1:-}
 IMAGE=${CAIGED_TEST_BASE_IMAGE:-local/debian:bookworm}
-[ -z "$ARCH" ] || IMAGE="$IMAGE-$ARCH"
 PACKAGES=ca-certificates,git,ripgrep,openssh-client,netcat-openbsd
+if [ "$ARCH" = slim ]; then
+  ARCH=""
+  IMAGE="$IMAGE-slim"
+  PACKAGES=none
+elif [ -n "$ARCH" ]; then
+  IMAGE="$IMAGE-$ARCH"
+fi
 if [ "$(docker image inspect --format '{{index .Config.Labels "io.caiged.ci-base-packages"}}' "$IMAGE" 2>/dev/null)" = "$PACKAGES" ]; then
   echo "base-image: $IMAGE already present" >&2
   exit 0
@@ -21,7 +29,9 @@ MIRROR=$(awk '/^URIs:/{u=$2} /^Suites:/ && / bookworm( |$)/{print u; exit}' /etc
 command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; }
 rootfs=$(mktemp -d)
 trap 'rm -rf "$rootfs"' EXIT
-debootstrap ${ARCH:+--arch="$ARCH"} --variant=minbase --include="$PACKAGES" bookworm "$rootfs" "$MIRROR" >/dev/null
+include=""
+[ "$PACKAGES" = none ] || include="--include=$PACKAGES"
+debootstrap ${ARCH:+--arch="$ARCH"} --variant=minbase $include bookworm "$rootfs" "$MIRROR" >/dev/null
 # Slim it the way Debian's -slim images are: no docs (but copyrights), man pages or translations,
 # now and for later installs, and no apt caches.
 cp "$(dirname "$0")/../docker/caiged-slim.dpkg.cfg" "$rootfs/etc/dpkg/dpkg.cfg.d/caiged-slim"

@@ -33,3 +33,6 @@ export const describeEngine = describe.skipIf(engineProblem !== undefined)
 
 /** The local base image the tests build from (see .ci/base-image.sh); never pulled. */
 export const testBaseImage = process.env.CAIGED_TEST_BASE_IMAGE ?? 'local/debian:bookworm'
+
+/** What debian:bookworm-slim is, made locally (.ci/base-image.sh slim): the base users build on. */
+export const testSlimBaseImage = process.env.CAIGED_TEST_SLIM_BASE_IMAGE ?? `${testBaseImage}-slim`
