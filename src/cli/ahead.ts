@@ -20,8 +20,10 @@ export function startRunLookupsAhead(parsed: Parsed, env: NodeJS.ProcessEnv): vo
     const project =
       typeof parsed.flags.project === 'string' ? slugify(parsed.flags.project) : deriveProjectName(workdir)
     const name = containerName(spin, project, imagePrefix(env))
-    healthAhead(name, startAhead('docker', inspectManyArgs([name, gatewayName(name)])), env)
-    startAhead('git', gitIdentityArgs(workdir))
+    const inspected = startAhead('docker', inspectManyArgs([name, gatewayName(name)]))
+    // Then, as the run asks for it (flows/run-agent.ts), the host's git identity.
+    void inspected.finally(() => startAhead('git', gitIdentityArgs(workdir))).catch(() => undefined)
+    healthAhead(name, inspected, env)
   } catch {
     // An invalid spin, project or prefix: the run itself says what is wrong.
   }
