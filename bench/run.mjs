@@ -494,11 +494,13 @@ try {
       spawnSync('docker', ['image', 'rm', '-f', `${coldPrefix}:${s}`])
   }
 } finally {
+  // Everything this run made: its containers, volumes, networks and images (those it built, and
+  // those it pulled back from the test registry).
   spawnSync(
     'sh',
     [
       '-c',
-      `docker ps -aq --filter name=^${prefix}- | xargs -r docker rm -f; docker volume ls -q --filter name=^${prefix}- | xargs -r docker volume rm -f; docker network ls -q --filter name=^${prefix}- | xargs -r docker network rm; docker image ls -q ${prefix} | sort -u | xargs -r docker image rm -f`,
+      `docker ps -aq --filter name=^${prefix}- | xargs -r docker rm -f; docker volume ls -q --filter name=^${prefix}- | xargs -r docker volume rm -f; docker network ls -q --filter name=^${prefix}- | xargs -r docker network rm; docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -E '^(127\\.0\\.0\\.1:5000/)?${prefix}(slim|cold)?[:/]' | xargs -r docker image rm -f`,
     ],
     { stdio: 'ignore' },
   )
