@@ -21,8 +21,8 @@ export function startRunLookupsAhead(parsed: Parsed, env: NodeJS.ProcessEnv): vo
       typeof parsed.flags.project === 'string' ? slugify(parsed.flags.project) : deriveProjectName(workdir)
     const name = containerName(spin, project, imagePrefix(env))
     const inspected = startAhead('docker', inspectManyArgs([name, gatewayName(name)]))
-    // Then, as the run asks for it (flows/run-agent.ts), the host's git identity.
-    void inspected.finally(() => startAhead('git', gitIdentityArgs(workdir))).catch(() => undefined)
+    // The host's git identity once the inspect is back, when the run asks for it (flows/run-agent.ts).
+    inspected.finally(() => startAhead('git', gitIdentityArgs(workdir))).catch(() => undefined)
     healthAhead(name, inspected, env)
   } catch {
     // An invalid spin, project or prefix: the run itself says what is wrong.

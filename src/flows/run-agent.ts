@@ -175,24 +175,20 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
   // Independent lookups at once: on the warm path they are most of the time caiged takes. The
   // host's git identity is asked once the container inspect is back: on the warm path it then runs
   // beside the health check (cli/ahead.ts starts both), not against the inspect for the 2 cores.
-  const [hostVersion, [found, identity], spinHash] = await Promise.all([
+  const lookedUp = service.findWithGateway(name)
+  const [hostVersion, found, identity, spinHash] = await Promise.all([
     d.hostOpencode.version(),
-    service
-      .findWithGateway(name)
-      .then(
-        async (look) =>
-          [
-            look,
-            await gitIdentityFor(
-              settings.gitIdentity.mode,
-              settings.gitIdentity.explicit,
-              workdir,
-              spin.name,
-              config,
-              d.hostGit.identity,
-            ),
-          ] as const,
+    lookedUp,
+    lookedUp.then(() =>
+      gitIdentityFor(
+        settings.gitIdentity.mode,
+        settings.gitIdentity.explicit,
+        workdir,
+        spin.name,
+        config,
+        d.hostGit.identity,
       ),
+    ),
     spinContentHash(spin.dir),
   ])
   let existing = found.agent
