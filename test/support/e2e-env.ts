@@ -72,9 +72,12 @@ export function e2eWorld(label: string) {
         .split('\n')
         .filter(Boolean)
       if (networks.length) execFileSync('docker', ['network', 'rm', ...networks], { stdio: 'ignore' })
-      const images = docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', prefix])
+      // Its own images: built as <prefix>:<tag> or <prefix>-<name>:<tag>, and pulled back from the
+      // test registries as 127.0.0.1:500x/<prefix>/… (the prefix is this world's alone).
+      const own = new RegExp(`^(127\\.0\\.0\\.1:500[01]/)?${prefix}[:/-]`)
+      const images = docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])
         .split('\n')
-        .filter(Boolean)
+        .filter((image) => own.test(image))
       if (images.length) execFileSync('docker', ['image', 'rm', '-f', ...images], { stdio: 'ignore' })
       fs.rmSync(root, { recursive: true, force: true })
     },
