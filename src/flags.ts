@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core'
-import fs from 'node:fs/promises'
+import { promises as fs } from 'node:fs'
 import { usageError } from './errors.js'
 
 /** Flags several commands share: one definition, so their help and behaviour cannot drift apart. */

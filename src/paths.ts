@@ -1,7 +1,7 @@
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { lazyOs } from './host/builtins.js'
 
 /**
  * Every environment variable caiged reads and every file it keeps: the one home of both. The man
@@ -93,7 +93,8 @@ function xdgDir(value: string | undefined, home: string, ...fallback: string[]):
 
 /** Pure: the environment is passed in, so tests never touch the real home directory. */
 export function paths(env: NodeJS.ProcessEnv = process.env): Paths {
-  const home = env.HOME || os.homedir()
+  // What os.homedir() returns when HOME is set, without loading node:os.
+  const home = env.HOME || lazyOs().homedir()
   const config = xdgDir(env.XDG_CONFIG_HOME, home, '.config')
   const configDir = path.join(config, 'caiged')
   return {

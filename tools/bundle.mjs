@@ -52,7 +52,7 @@ await build({
   sourcemap: 'linked',
   sourcesContent: false,
   external: ['typescript'],
-  // paths.ts finds the package from its own location.
+  // paths.ts finds the package from its own location, and host/builtins.ts requires from it.
   define: { 'import.meta.url': '__caigedFileUrl' },
   banner: { js: "const __caigedFileUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',

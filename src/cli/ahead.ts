@@ -21,8 +21,10 @@ export function startRunLookupsAhead(parsed: Parsed, env: NodeJS.ProcessEnv): vo
       typeof parsed.flags.project === 'string' ? slugify(parsed.flags.project) : deriveProjectName(workdir)
     const name = containerName(spin, project, imagePrefix(env))
     const inspected = startAhead('docker', inspectManyArgs([name, gatewayName(name)]))
-    // The host's git identity once the inspect is back, when the run asks for it (flows/run-agent.ts).
-    inspected.finally(() => startAhead('git', gitIdentityArgs(workdir))).catch(() => undefined)
+    // The host's git identity once the inspect is back, beside the health check (not against the
+    // inspect for the 2 cores): kept now, so that a run asking for it sooner (flows/run-agent.ts)
+    // waits for this one rather than starting another.
+    startAhead('git', gitIdentityArgs(workdir), inspected)
     healthAhead(name, inspected, env)
   } catch {
     // An invalid spin, project or prefix: the run itself says what is wrong.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import fs from 'node:fs/promises'
+import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod/v3'
 import { EGRESS_MODES } from '../egress/presets.js'

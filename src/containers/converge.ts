@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises'
+import { promises as fs } from 'node:fs'
 import type { ImageInputs } from '../bake/plan.js'
 import type { Deps } from '../deps.js'
 import type { ContainerInspect } from '../docker/schemas.js'

@@ -1,7 +1,6 @@
-import type * as Crypto from 'node:crypto'
-import { createRequire } from 'node:module'
 import path from 'node:path'
 import { usageError } from '../errors.js'
+import { lazyCrypto } from '../host/builtins.js'
 
 /** Linux caps a hostname label at 63 bytes; the container name doubles as its hostname. */
 export const MAX_NAME_LENGTH = 63
@@ -40,8 +39,7 @@ export function slugify(value: string): string {
  * the rest of that.
  */
 function sha256Hex(text: string): string {
-  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof Crypto
-  return createHash('sha256').update(text).digest('hex')
+  return lazyCrypto().createHash('sha256').update(text).digest('hex')
 }
 
 /** IMAGE_PREFIX, validated: it names images and prefixes container names, so it must suit both. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import fs from 'node:fs/promises'
+import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { bakeArgs } from '../bake/bake-args.js'
 import { staleReasons } from '../bake/plan.js'

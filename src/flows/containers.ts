@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises'
+import { promises as fs } from 'node:fs'
 import { isGatewayEntry, ofPrefix, toContainerRow, type ContainerRow } from '../containers/listing.js'
 import { imagePrefix } from '../containers/naming.js'
 import { networkName, volumeName } from '../containers/request.js'

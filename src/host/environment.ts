@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises'
+import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { CaigedError, ExitCode, usageError } from '../errors.js'
 import { paths } from '../paths.js'

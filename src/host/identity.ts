@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises'
+import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import type { UserConfig } from '../config/schema.js'
 import type { ContainerSettings } from '../containers/request.js'

@@ -1,5 +1,4 @@
-import fs from 'node:fs'
-import fsp from 'node:fs/promises'
+import fs, { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { CaigedError, ExitCode } from '../errors.js'
 import { cacheDir } from '../paths.js'

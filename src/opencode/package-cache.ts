@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import fs from 'node:fs/promises'
+import { createReadStream, promises as fs } from 'node:fs'
 import path from 'node:path'
 import { CaigedError, ExitCode } from '../errors.js'
 import type { PackageRegistry } from './npm-registry.js'

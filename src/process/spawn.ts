@@ -28,14 +28,29 @@ const aheadKey = (program: string, args: readonly string[]) => JSON.stringify([p
 
 /**
  * Starts a read-only process before the code that needs it has loaded (the hot path of `run`
- * starts its container inspect while the flows load): the first runProcess with the same program
- * and args, and no options, takes its result instead of starting another. One never taken is
- * simply wasted, so only what changes nothing may be started ahead.
+ * starts its container inspect while the flows load), or once `after` has settled: the first
+ * runProcess with the same program and args, and no options, takes its result instead of starting
+ * another (waiting for it to start, when it asks sooner). One never taken is simply wasted, so
+ * only what changes nothing may be started ahead.
  */
-export function startAhead(program: string, args: readonly string[]): Promise<SpawnResult> {
-  const started = runProcess(program, args)
-  startedAhead.keep(aheadKey(program, args), started)
+export function startAhead(
+  program: string,
+  args: readonly string[],
+  after?: Promise<unknown>,
+): Promise<SpawnResult> {
+  const spawnIt = () => spawnProcess(program, args, {})
+  const started = after ? after.then(spawnIt, spawnIt) : spawnIt()
+  keepAhead(program, args, started)
   return started
+}
+
+/**
+ * Keeps a process started ahead elsewhere (dist/first.cjs, before this code loaded; or one that
+ * starts a moment later) as startAhead keeps its own: for the first runProcess of the same program
+ * and args to take.
+ */
+export function keepAhead(program: string, args: readonly string[], started: Promise<SpawnResult>): void {
+  startedAhead.keep(aheadKey(program, args), started)
 }
 
 /**
@@ -50,7 +65,10 @@ export function runProcess(
   options: SpawnOptions = {},
 ): Promise<SpawnResult> {
   const ahead = Object.keys(options).length === 0 ? startedAhead.take(aheadKey(program, args)) : undefined
-  if (ahead) return ahead
+  return ahead ?? spawnProcess(program, args, options)
+}
+
+function spawnProcess(program: string, args: readonly string[], options: SpawnOptions): Promise<SpawnResult> {
   return new Promise((resolve) => {
     const child = spawn(program, args, {
       env: options.env ? { ...process.env, ...options.env } : process.env,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import fs from 'node:fs/promises'
+import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { CaigedError, ExitCode } from '../errors.js'
 import { readTextIfExists } from '../host/local-files.js'

@@ -1,5 +1,5 @@
-import readline from 'node:readline/promises'
 import { usageError } from '../errors.js'
+import { lazyReadline } from '../host/builtins.js'
 
 /** Whether caiged may ask the user something: both ends must be a terminal. */
 export const canPrompt = () => Boolean(process.stdin.isTTY && process.stderr.isTTY)
@@ -15,7 +15,7 @@ export async function confirm(question: string, flagThatAnswers: string): Promis
       `Pass ${flagThatAnswers} to confirm.`,
     )
   }
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr })
+  const rl = lazyReadline().createInterface({ input: process.stdin, output: process.stderr })
   try {
     const answer = await rl.question(`${question} [y/N] `)
     return /^(y|yes)$/i.test(answer.trim())

@@ -1,3 +1,6 @@
+import { existsSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runProcess, startAhead } from '../../src/process/spawn.js'
 
@@ -24,5 +27,27 @@ describe('runProcess', () => {
     // With options, a call never takes one started ahead.
     startAhead('sh', ['-c', 'echo ahead'])
     expect((await runProcess('sh', ['-c', 'echo ahead'], { env: { X: '1' } })).stdout).toBe('ahead')
+  })
+  it('starts one kept to start later only then, and a call asking sooner waits for that one', async () => {
+    const file = path.join(os.tmpdir(), `caiged-spawn-${process.pid}-${Date.now()}`)
+    // The process writes the file: it has run exactly when the file exists.
+    const args = ['-c', `echo started >> ${file}; cat ${file}`]
+    let release!: () => void
+    const after = new Promise<void>((resolve) => (release = resolve))
+    startAhead('sh', args, after)
+    const asked = runProcess('sh', args)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(existsSync(file)).toBe(false)
+    release()
+    const result = await asked
+    rmSync(file, { force: true })
+    // One process: the one kept, started once `after` settled.
+    expect(result.stdout).toBe('started')
+  })
+
+  it('starts one kept for later also when what it waits for fails', async () => {
+    const args = ['-c', 'echo anyway']
+    startAhead('sh', args, Promise.reject(new Error('the inspect failed')))
+    expect((await runProcess('sh', args)).stdout).toBe('anyway')
   })
 })
