@@ -15,10 +15,6 @@ export function basicAuth(password: string, username = 'opencode'): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`
 }
 
-/**
- * One authenticated GET /global/health. Every request has its own short timeout: a request that
- * arrives just as the server starts listening is never answered, and would otherwise hang for ever.
- */
 /** The health request probeHealth makes (ahead.ts starts the same one early). */
 export const healthRequest = (baseUrl: string, password: string) =>
   [new URL(OPENCODE_V1.healthPath, baseUrl), { authorization: basicAuth(password) }] as const
@@ -26,6 +22,10 @@ export const healthRequest = (baseUrl: string, password: string) =>
 /** How long one health request may take before it counts as unanswered. */
 export const HEALTH_REQUEST_TIMEOUT_MS = 500
 
+/**
+ * One authenticated GET /global/health. Every request has its own short timeout: a request that
+ * arrives just as the server starts listening is never answered, and would otherwise hang for ever.
+ */
 export async function probeHealth(
   baseUrl: string,
   password: string,
