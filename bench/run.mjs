@@ -78,14 +78,17 @@ function timeOnce(argv, runEnv = env) {
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`)
   return ms(start)
 }
-/** A and B alternately: warm-up, then `rounds` pairs; medians and their ratio. */
-function compare(a, b, n = rounds, aEnv = env) {
-  timeOnce(a, aEnv)
+/**
+ * A and B alternately: warm-up, then `rounds` pairs; medians and their ratio. `timeA` times one
+ * run of A (by default from its start to its exit).
+ */
+function compare(a, b, n = rounds, aEnv = env, timeA = timeOnce) {
+  timeA(a, aEnv)
   timeOnce(b)
   const ta = []
   const tb = []
   for (let i = 0; i < n; i++) {
-    ta.push(timeOnce(a, aEnv))
+    ta.push(timeA(a, aEnv))
     tb.push(timeOnce(b))
   }
   return { caiged: median(ta), floor: median(tb) }
@@ -160,17 +163,28 @@ try {
   ])
   record('warm run --no-connect vs the Go original’s docker calls', g.caiged, g.floor, 1.0)
 
-  // connect to a ready server, up to the moment the TUI process starts (an `opencode` that exits at
-  // once stands in for the TUI; it answers --version as the real client does) vs the same floor.
+  // connect to a ready server, up to the moment the TUI process starts, vs the same floor: an
+  // `opencode` stands in for the TUI, answers --version as the real client does, and otherwise
+  // writes the moment it started (bash's clock, in microseconds) and exits. The time the TUI runs
+  // and caiged takes to exit after it is not the connect's.
   const tuiStub = path.join(work, 'tui-stub')
+  const tuiStarted = path.join(work, 'tui-started')
   fs.mkdirSync(tuiStub)
   fs.writeFileSync(
     path.join(tuiStub, 'opencode'),
-    `#!/bin/sh\n[ "$1" = --version ] && echo ${version}\nexit 0\n`,
+    `#!/bin/bash\n[ "$1" = --version ] && echo ${version} && exit 0\necho "$EPOCHREALTIME" > ${tuiStarted}\nexit 0\n`,
     { mode: 0o755 },
   )
   const stubEnv = { ...env, PATH: `${tuiStub}:${env.PATH}` }
-  const c = compare([process.execPath, bin, 'connect', first.name], inspectFloor, rounds, stubEnv)
+  /** One connect, from its start to its TUI's (ms; Date.now's truncation can only add to it). */
+  const untilTui = (argv, runEnv) => {
+    fs.rmSync(tuiStarted, { force: true })
+    const start = Date.now()
+    timeOnce(argv, runEnv)
+    // The decimal point is the locale's.
+    return Number(fs.readFileSync(tuiStarted, 'utf8').trim().replace(',', '.')) * 1000 - start
+  }
+  const c = compare([process.execPath, bin, 'connect', first.name], inspectFloor, rounds, stubEnv, untilTui)
   record('connect up to the TUI’s start vs node + docker inspect', c.caiged, c.floor, 1.5)
   const shim = path.join(work, 'shim')
   const log = path.join(work, 'docker-calls.log')
