@@ -40,17 +40,8 @@ export function startAhead(
 ): Promise<SpawnResult> {
   const spawnIt = () => spawnProcess(program, args, {})
   const started = after ? after.then(spawnIt, spawnIt) : spawnIt()
-  keepAhead(program, args, started)
-  return started
-}
-
-/**
- * Keeps a process started ahead elsewhere (dist/first.cjs, before this code loaded; or one that
- * starts a moment later) as startAhead keeps its own: for the first runProcess of the same program
- * and args to take.
- */
-export function keepAhead(program: string, args: readonly string[], started: Promise<SpawnResult>): void {
   startedAhead.keep(aheadKey(program, args), started)
+  return started
 }
 
 /**
@@ -68,6 +59,7 @@ export function runProcess(
   return ahead ?? spawnProcess(program, args, options)
 }
 
+/** A new process, whatever was started ahead. */
 function spawnProcess(program: string, args: readonly string[], options: SpawnOptions): Promise<SpawnResult> {
   return new Promise((resolve) => {
     const child = spawn(program, args, {
