@@ -3,6 +3,8 @@ import coerce from 'semver/functions/coerce.js'
 import gte from 'semver/functions/gte.js'
 import { z } from 'zod/v3'
 
+import { lazySchema } from '../lazy-schema.js'
+
 export interface BakeInvocation {
   files: string[]
   targets: string[]
@@ -116,32 +118,38 @@ export function localCacheDir(spec: string): string | undefined {
  * `bake --print` JSON. buildx 0.29 prints cache-from/cache-to/attest entries as objects, 0.13 as
  * CSV strings; both are read into CSV strings.
  */
-const CsvOrObject = z
-  .union([z.string(), z.record(z.string(), z.union([z.string(), z.boolean(), z.number()]))])
-  .transform((entry) =>
-    typeof entry === 'string'
-      ? entry
-      : Object.entries(entry)
-          .sort(([a], [b]) => (a === 'type' ? -1 : b === 'type' ? 1 : a.localeCompare(b)))
-          .map(([k, v]) => `${k}=${String(v)}`)
-          .join(','),
-  )
-const PrintedTarget = z.object({
-  context: z.string().optional(),
-  dockerfile: z.string().optional(),
-  contexts: z.record(z.string(), z.string()).optional(),
-  args: z.record(z.string(), z.string()).optional(),
-  labels: z.record(z.string(), z.string()).optional(),
-  tags: z.array(z.string()).optional(),
-  platforms: z.array(z.string()).optional(),
-  attest: z.array(CsvOrObject).optional(),
-  'cache-from': z.array(CsvOrObject).optional(),
-  'cache-to': z.array(CsvOrObject).optional(),
-  output: z.array(CsvOrObject).optional(),
-  target: z.string().optional(),
-})
-export const BakePrintSchema = z.object({
-  group: z.record(z.string(), z.object({ targets: z.array(z.string()) })).optional(),
-  target: z.record(z.string(), PrintedTarget),
-})
+const CsvOrObject = lazySchema(() =>
+  z
+    .union([z.string(), z.record(z.string(), z.union([z.string(), z.boolean(), z.number()]))])
+    .transform((entry) =>
+      typeof entry === 'string'
+        ? entry
+        : Object.entries(entry)
+            .sort(([a], [b]) => (a === 'type' ? -1 : b === 'type' ? 1 : a.localeCompare(b)))
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(','),
+    ),
+)
+const PrintedTarget = lazySchema(() =>
+  z.object({
+    context: z.string().optional(),
+    dockerfile: z.string().optional(),
+    contexts: z.record(z.string(), z.string()).optional(),
+    args: z.record(z.string(), z.string()).optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    tags: z.array(z.string()).optional(),
+    platforms: z.array(z.string()).optional(),
+    attest: z.array(CsvOrObject).optional(),
+    'cache-from': z.array(CsvOrObject).optional(),
+    'cache-to': z.array(CsvOrObject).optional(),
+    output: z.array(CsvOrObject).optional(),
+    target: z.string().optional(),
+  }),
+)
+export const BakePrintSchema = lazySchema(() =>
+  z.object({
+    group: z.record(z.string(), z.object({ targets: z.array(z.string()) })).optional(),
+    target: z.record(z.string(), PrintedTarget),
+  }),
+)
 export type BakePrint = z.infer<typeof BakePrintSchema>

@@ -20,12 +20,11 @@ export function startRunLookupsAhead(parsed: Parsed, env: NodeJS.ProcessEnv): vo
     const project =
       typeof parsed.flags.project === 'string' ? slugify(parsed.flags.project) : deriveProjectName(workdir)
     const name = containerName(spin, project, imagePrefix(env))
-    const inspected = startAhead('docker', inspectManyArgs([name, gatewayName(name)]))
-    // The host's git identity once the inspect is back, beside the health check (not against the
-    // inspect for the 2 cores): kept now, so that a run asking for it sooner (flows/run-agent.ts)
-    // waits for this one rather than starting another.
-    startAhead('git', gitIdentityArgs(workdir), inspected)
-    healthAhead(name, inspected, env)
+    const healthSent = inspectThenHealthAhead(name, env)
+    // The host's git identity once the health check is on its way (not against the inspect for the
+    // 2 cores): kept now, so that a run asking for it sooner (flows/run-agent.ts) waits for this one
+    // rather than starting another.
+    startAhead('git', gitIdentityArgs(workdir), { after: healthSent })
   } catch {
     // An invalid spin, project or prefix: the run itself says what is wrong.
   }
@@ -34,18 +33,34 @@ export function startRunLookupsAhead(parsed: Parsed, env: NodeJS.ProcessEnv): vo
 /** What `connect` waits for: the inspect of the agent it names and its gateway, then its health. */
 export function startConnectLookupAhead(parsed: Parsed, env: NodeJS.ProcessEnv): void {
   const name = parsed.args.name
-  if (name) healthAhead(name, startAhead('docker', inspectManyArgs([name, gatewayName(name)])), env)
+  if (name) inspectThenHealthAhead(name, env)
+}
+
+/**
+ * The inspect of an agent and its gateway, then its health check; settles once that GET is sent.
+ * The command gets the inspect only then: the flows' work on it would otherwise come first and
+ * hold the request back, where now the server answers while they work.
+ */
+function inspectThenHealthAhead(name: string, env: NodeJS.ProcessEnv): Promise<void> {
+  let sent!: () => void
+  const healthSent = new Promise<void>((resolve) => (sent = resolve))
+  const inspected = startAhead('docker', inspectManyArgs([name, gatewayName(name)]), {
+    handOverAfter: healthSent,
+  })
+  void healthAhead(name, inspected, env).then(sent)
+  return healthSent
 }
 
 /**
  * Once the inspect is back: when it shows the agent running, its server's health check (the first
  * thing a warm run or a connect asks of it), started while the flows still load. Read only, and
  * taken only as the same request (same port, same password); anything unexpected here starts
- * nothing, and the command finds it out itself.
+ * nothing, and the command finds it out itself. Settles (never rejects) once the request is sent,
+ * or failed, or there is none to send.
  */
-function healthAhead(name: string, inspected: Promise<SpawnResult>, env: NodeJS.ProcessEnv): void {
-  // What only the health check needs (node:http, the password's crypto, zod) loads while the
-  // inspect runs, not before it starts.
+function healthAhead(name: string, inspected: Promise<SpawnResult>, env: NodeJS.ProcessEnv): Promise<void> {
+  // What only the health check needs (the password's crypto, zod) loads while the inspect runs,
+  // not before it starts.
   const loaded = Promise.all([
     import('../containers/server.js'),
     import('../opencode/health.js'),
@@ -53,7 +68,7 @@ function healthAhead(name: string, inspected: Promise<SpawnResult>, env: NodeJS.
     import('../paths.js'),
     import('../secrets/session.js'),
   ])
-  Promise.all([inspected, loaded])
+  return Promise.all([inspected, loaded])
     .then(async ([result, [server, health, http, { paths }, session]]) => {
       const containers = JSON.parse(result.stdout || '[]') as {
         Name?: string
@@ -64,7 +79,7 @@ function healthAhead(name: string, inspected: Promise<SpawnResult>, env: NodeJS.
       const port = agent?.State?.Running ? server.portFromLabels(agent.Config?.Labels ?? {}) : undefined
       if (port === undefined) return
       const password = await session.sessionPassword(name, paths(env).saltFile, { mayCreateSalt: false })
-      http.startGetAhead(
+      return http.startGetAhead(
         ...health.healthRequest(server.serverUrl(port), password),
         health.HEALTH_REQUEST_TIMEOUT_MS,
       )

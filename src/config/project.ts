@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod/v3'
+
+import { lazySchema } from '../lazy-schema.js'
 import { EGRESS_MODES } from '../egress/presets.js'
 import { DebianPackages } from '../spins/manifest.js'
 import { SPIN_NAME_PATTERN } from '../spins/names.js'
@@ -16,24 +18,26 @@ export const PROJECT_CONFIG_FILE = path.join('.caiged', 'config.json')
  * user's config. What would widen what the agent gets (the Docker socket, secrets, a writable
  * GitHub config, open egress) is allowed only with the user's say, asked once per project.
  */
-export const ProjectConfigSchema = z.strictObject({
-  defaultSpin: z.string().regex(SPIN_NAME_PATTERN, 'must be a spin name such as dev').optional(),
-  /** Debian packages the project's tools need, added to the spin's in an image of the project's own. */
-  packages: DebianPackages.optional(),
-  egress: z
-    .strictObject({
-      mode: z.enum(EGRESS_MODES).optional(),
-      allow: HostRules.optional(),
-      deny: HostRules.optional(),
-    })
-    .optional(),
-  publish: PublishPorts.optional(),
-  resources: ResourcesSchema.optional(),
-  // Widening: each needs the user's consent.
-  dockerSocket: z.boolean().optional(),
-  secretEnv: SecretEnvNames.optional(),
-  mounts: z.strictObject({ gh: z.enum(['ro', 'rw', 'none']).optional() }).optional(),
-})
+export const ProjectConfigSchema = lazySchema(() =>
+  z.strictObject({
+    defaultSpin: z.string().regex(SPIN_NAME_PATTERN, 'must be a spin name such as dev').optional(),
+    /** Debian packages the project's tools need, added to the spin's in an image of the project's own. */
+    packages: DebianPackages.optional(),
+    egress: z
+      .strictObject({
+        mode: z.enum(EGRESS_MODES).optional(),
+        allow: HostRules.optional(),
+        deny: HostRules.optional(),
+      })
+      .optional(),
+    publish: PublishPorts.optional(),
+    resources: ResourcesSchema.optional(),
+    // Widening: each needs the user's consent.
+    dockerSocket: z.boolean().optional(),
+    secretEnv: SecretEnvNames.optional(),
+    mounts: z.strictObject({ gh: z.enum(['ro', 'rw', 'none']).optional() }).optional(),
+  }),
+)
 export type ProjectConfig = z.infer<typeof ProjectConfigSchema>
 
 /** The project's config, or undefined when it has none; an invalid one names the field. */
@@ -60,7 +64,7 @@ export function wideningAsks(config: ProjectConfig): string[] {
 }
 
 /** Per project (folder), the widening its config asked for that the user allowed. */
-const ConsentsSchema = z.record(z.string(), z.string())
+const ConsentsSchema = lazySchema(() => z.record(z.string(), z.string()))
 
 /** A short value for exactly these asks: when the file asks for more, the user is asked again. */
 export const asksHash = (asks: string[]): string =>

@@ -1,26 +1,35 @@
 import coerce from 'semver/functions/coerce.js'
 import { z } from 'zod/v3'
+
+import { lazySchema } from '../lazy-schema.js'
 import { CaigedError, ExitCode } from '../errors.js'
 import { lastLine } from '../text.js'
 import type { DockerResult, DockerRunner } from './cli.js'
 import { parseDockerJson } from './parse.js'
 
-const ImageConfigSchema = z.object({
-  architecture: z.string().optional(),
-  os: z.string().optional(),
-  config: z
-    .object({ Labels: z.record(z.string(), z.string()).nullish() })
-    .nullish()
-    .transform((c) => ({ Labels: c?.Labels ?? {} })),
-})
+const ImageConfigSchema = lazySchema(() =>
+  z.object({
+    architecture: z.string().optional(),
+    os: z.string().optional(),
+    config: z
+      .object({ Labels: z.record(z.string(), z.string()).nullish() })
+      .nullish()
+      .transform((c) => ({ Labels: c?.Labels ?? {} })),
+  }),
+)
 type ImageConfig = z.infer<typeof ImageConfigSchema>
-const RemoteImageSchema = z.object({
-  name: z.string(),
-  manifest: z.object({ mediaType: z.string(), digest: z.string() }),
-  // One config for a single manifest, or one per platform ("linux/amd64") for an index.
-  // The per-platform map first: a single config's schema would also accept a map (and drop it).
-  image: z.union([z.record(z.string().regex(/^[a-z0-9]+\/[a-z0-9]+/), ImageConfigSchema), ImageConfigSchema]),
-})
+const RemoteImageSchema = lazySchema(() =>
+  z.object({
+    name: z.string(),
+    manifest: z.object({ mediaType: z.string(), digest: z.string() }),
+    // One config for a single manifest, or one per platform ("linux/amd64") for an index.
+    // The per-platform map first: a single config's schema would also accept a map (and drop it).
+    image: z.union([
+      z.record(z.string().regex(/^[a-z0-9]+\/[a-z0-9]+/), ImageConfigSchema),
+      ImageConfigSchema,
+    ]),
+  }),
+)
 
 /** A published image as its registry describes it: read without pulling a layer. */
 export interface RemoteImage {

@@ -1,6 +1,8 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod/v3'
+
+import { lazySchema } from '../lazy-schema.js'
 import { CaigedError, ExitCode } from '../errors.js'
 import { readTextIfExists } from '../host/local-files.js'
 
@@ -17,12 +19,14 @@ export interface EgressEdits {
   applied?: { gateway: string; hash: string }
 }
 
-const EditsSchema = z.strictObject({
-  allow: z.array(z.string()),
-  deny: z.array(z.string()),
-  flags: z.strictObject({ allow: z.array(z.string()), deny: z.array(z.string()) }).optional(),
-  applied: z.strictObject({ gateway: z.string(), hash: z.string() }).optional(),
-})
+const EditsSchema = lazySchema(() =>
+  z.strictObject({
+    allow: z.array(z.string()),
+    deny: z.array(z.string()),
+    flags: z.strictObject({ allow: z.array(z.string()), deny: z.array(z.string()) }).optional(),
+    applied: z.strictObject({ gateway: z.string(), hash: z.string() }).optional(),
+  }),
+)
 
 export const editsFile = (egressDir: string, agent: string): string => path.join(egressDir, `${agent}.json`)
 

@@ -19,6 +19,8 @@ import { listSpins, spinRoots } from '../spins/discovery.js'
 import { loadSpin, type Spin } from '../spins/load.js'
 import { taskList } from '../ui/tasks.js'
 import { z } from 'zod/v3'
+
+import { lazySchema } from '../lazy-schema.js'
 import { Label } from '../labels.js'
 
 export interface BuildOptions {
@@ -194,11 +196,13 @@ export interface PublishedImage {
 }
 
 /** What bake's --metadata-file says of each target it pushed. */
-const BakeMetadataSchema = z.record(
-  z.string(),
-  z
-    .object({ 'containerimage.digest': z.string().optional(), 'image.name': z.string().optional() })
-    .passthrough(),
+const BakeMetadataSchema = lazySchema(() =>
+  z.record(
+    z.string(),
+    z
+      .object({ 'containerimage.digest': z.string().optional(), 'image.name': z.string().optional() })
+      .passthrough(),
+  ),
 )
 
 export async function bakeImages(

@@ -1,13 +1,17 @@
 import { OPENCODE_V1 } from './dialect.js'
 import { z } from 'zod/v3'
+
+import { lazySchema } from '../lazy-schema.js'
 import { basicAuth } from './health.js'
 import { httpGet } from './http.js'
 
-const SessionSchema = z.object({
-  id: z.string(),
-  directory: z.string().optional(),
-  time: z.object({ created: z.number().optional(), updated: z.number().optional() }).optional(),
-})
+const SessionSchema = lazySchema(() =>
+  z.object({
+    id: z.string(),
+    directory: z.string().optional(),
+    time: z.object({ created: z.number().optional(), updated: z.number().optional() }).optional(),
+  }),
+)
 
 /**
  * The most recently updated session of the server's project, through the server API (the

@@ -30,17 +30,27 @@ const aheadKey = (program: string, args: readonly string[]) => JSON.stringify([p
  * Starts a read-only process before the code that needs it has loaded (the hot path of `run`
  * starts its container inspect while the flows load), or once `after` has settled: the first
  * runProcess with the same program and args, and no options, takes its result instead of starting
- * another (waiting for it to start, when it asks sooner). One never taken is simply wasted, so
- * only what changes nothing may be started ahead.
+ * another (waiting for it to start, when it asks sooner), and gets it once `handOverAfter` has
+ * settled too. The promise returned has the result as soon as it is there. One never taken is
+ * simply wasted, so only what changes nothing may be started ahead.
  */
 export function startAhead(
   program: string,
   args: readonly string[],
-  after?: Promise<unknown>,
+  timing: { after?: Promise<unknown>; handOverAfter?: Promise<unknown> } = {},
 ): Promise<SpawnResult> {
   const spawnIt = () => spawnProcess(program, args, {})
+  const { after, handOverAfter } = timing
   const started = after ? after.then(spawnIt, spawnIt) : spawnIt()
-  startedAhead.keep(aheadKey(program, args), started)
+  const handedOver = handOverAfter
+    ? started.then((result) =>
+        handOverAfter.then(
+          () => result,
+          () => result,
+        ),
+      )
+    : started
+  startedAhead.keep(aheadKey(program, args), handedOver)
   return started
 }
 

@@ -1,4 +1,6 @@
 import { z } from 'zod/v3'
+
+import { lazySchema } from '../lazy-schema.js'
 import { McpServerSchema, type SpinManifest } from './manifest.js'
 
 /**
@@ -7,28 +9,30 @@ import { McpServerSchema, type SpinManifest } from './manifest.js'
  * global instructions file, so it is added to OpenCode's own system prompt instead of replacing it;
  * the spin's primary agent carries the role's description and permissions and is the default.
  */
-const PermissionValue = z.enum(['allow', 'ask', 'deny'])
-export const OpencodeConfigSchema = z.strictObject({
-  $schema: z.literal('https://opencode.ai/config.json'),
-  default_agent: z.string().min(1),
-  autoupdate: z.literal(false),
-  share: z.literal('disabled'),
-  agent: z.record(
-    z.string(),
-    z.strictObject({
-      description: z.string().min(1),
-      mode: z.literal('primary'),
-      permission: z
-        .strictObject({
-          edit: PermissionValue.optional(),
-          bash: z.union([PermissionValue, z.record(z.string(), PermissionValue)]).optional(),
-          webfetch: PermissionValue.optional(),
-        })
-        .optional(),
-    }),
-  ),
-  mcp: z.record(z.string(), McpServerSchema).optional(),
-})
+const PermissionValue = lazySchema(() => z.enum(['allow', 'ask', 'deny']))
+export const OpencodeConfigSchema = lazySchema(() =>
+  z.strictObject({
+    $schema: z.literal('https://opencode.ai/config.json'),
+    default_agent: z.string().min(1),
+    autoupdate: z.literal(false),
+    share: z.literal('disabled'),
+    agent: z.record(
+      z.string(),
+      z.strictObject({
+        description: z.string().min(1),
+        mode: z.literal('primary'),
+        permission: z
+          .strictObject({
+            edit: PermissionValue.optional(),
+            bash: z.union([PermissionValue, z.record(z.string(), PermissionValue)]).optional(),
+            webfetch: PermissionValue.optional(),
+          })
+          .optional(),
+      }),
+    ),
+    mcp: z.record(z.string(), McpServerSchema).optional(),
+  }),
+)
 export type OpencodeConfig = z.infer<typeof OpencodeConfigSchema>
 
 export function agentName(spin: string, manifest: SpinManifest): string {

@@ -34,7 +34,7 @@ describe('runProcess', () => {
     const args = ['-c', `echo started >> ${file}; cat ${file}`]
     let release!: () => void
     const after = new Promise<void>((resolve) => (release = resolve))
-    startAhead('sh', args, after)
+    startAhead('sh', args, { after })
     const asked = runProcess('sh', args)
     await new Promise((resolve) => setTimeout(resolve, 50))
     expect(existsSync(file)).toBe(false)
@@ -47,7 +47,23 @@ describe('runProcess', () => {
 
   it('starts one kept for later also when what it waits for fails', async () => {
     const args = ['-c', 'echo anyway']
-    startAhead('sh', args, Promise.reject(new Error('the inspect failed')))
+    startAhead('sh', args, { after: Promise.reject(new Error('the inspect failed')) })
     expect((await runProcess('sh', args)).stdout).toBe('anyway')
+  })
+
+  it('hands the result to the caller that takes it only once handOverAfter has settled', async () => {
+    const args = ['-c', 'echo handed']
+    let release!: () => void
+    const handOverAfter = new Promise<void>((resolve) => (release = resolve))
+    const started = startAhead('sh', args, { handOverAfter })
+    // The one who started it has the result at once; the caller taking it waits.
+    expect((await started).stdout).toBe('handed')
+    let taken: string | undefined
+    const asked = runProcess('sh', args).then((r) => (taken = r.stdout))
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(taken).toBeUndefined()
+    release()
+    await asked
+    expect(taken).toBe('handed')
   })
 })
