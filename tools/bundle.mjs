@@ -63,9 +63,13 @@ await build({
   const oclif = inputs.filter((i) => i.includes('@oclif/'))
   if (oclif.length)
     throw new Error(`dist/hot.cjs must not hold oclif, but holds ${oclif.slice(0, 3).join(', ')}`)
+  const code = fs.readFileSync('dist/hot.cjs', 'utf8')
+  // Its GETs go over node:net (src/opencode/http-get.ts): node:http would cost a warm run ~7 ms.
+  const http = code.match(/require\("node:https?"\)/g)
+  if (http) throw new Error(`dist/hot.cjs must not load node:http, but does: ${http.join(', ')}`)
   // bin/run.cjs runs it as a vm.Script, which has no loader for import(): every import must have
   // become a require.
-  const dynamic = fs.readFileSync('dist/hot.cjs', 'utf8').match(/\bimport\(["'][^"']+["']\)/g)
+  const dynamic = code.match(/\bimport\(["'][^"']+["']\)/g)
   if (dynamic) throw new Error(`dist/hot.cjs must not import() at run time, but does: ${dynamic.join(', ')}`)
 })
 
