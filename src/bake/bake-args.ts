@@ -2,7 +2,6 @@
 import coerce from 'semver/functions/coerce.js'
 import gte from 'semver/functions/gte.js'
 import { z } from 'zod/v3'
-
 import { lazySchema } from '../lazy-schema.js'
 
 export interface BakeInvocation {

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod/v3'
-
 import { lazySchema } from '../lazy-schema.js'
 import { EGRESS_MODES } from '../egress/presets.js'
 import { DebianPackages } from '../spins/manifest.js'

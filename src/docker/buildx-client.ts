@@ -1,6 +1,5 @@
 import coerce from 'semver/functions/coerce.js'
 import { z } from 'zod/v3'
-
 import { lazySchema } from '../lazy-schema.js'
 import { CaigedError, ExitCode } from '../errors.js'
 import { lastLine } from '../text.js'

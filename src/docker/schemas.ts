@@ -1,5 +1,4 @@
 import { z } from 'zod/v3'
-
 import { lazySchema } from '../lazy-schema.js'
 
 /**

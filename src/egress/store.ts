@@ -1,7 +1,6 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod/v3'
-
 import { lazySchema } from '../lazy-schema.js'
 import { CaigedError, ExitCode } from '../errors.js'
 import { readTextIfExists } from '../host/local-files.js'

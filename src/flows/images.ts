@@ -19,7 +19,6 @@ import { listSpins, spinRoots } from '../spins/discovery.js'
 import { loadSpin, type Spin } from '../spins/load.js'
 import { taskList } from '../ui/tasks.js'
 import { z } from 'zod/v3'
-
 import { lazySchema } from '../lazy-schema.js'
 import { Label } from '../labels.js'
 

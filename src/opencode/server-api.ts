@@ -1,6 +1,5 @@
 import { OPENCODE_V1 } from './dialect.js'
 import { z } from 'zod/v3'
-
 import { lazySchema } from '../lazy-schema.js'
 import { basicAuth } from './health.js'
 import { httpGet } from './http.js'
