@@ -1,10 +1,8 @@
 import path from 'node:path'
 import { usageError } from '../errors.js'
-import { lazyCrypto } from '../host/builtins.js'
+import { fitHostname, MAX_NAME_LENGTH } from '../hostname.js'
 
-/** Linux caps a hostname label at 63 bytes; the container name doubles as its hostname. */
-export const MAX_NAME_LENGTH = 63
-const HASH_SUFFIX_LENGTH = 8
+export { MAX_NAME_LENGTH }
 export const DEFAULT_PREFIX = 'caiged'
 const PREFIX_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/
 
@@ -33,15 +31,6 @@ export function slugify(value: string): string {
   return out === '' ? 'workspace' : out
 }
 
-/**
- * node:crypto, loaded only for a name too long to keep whole: the warm `run` names its container
- * before it starts its first docker process, and loading crypto took longer (about 3 ms) than all
- * the rest of that.
- */
-function sha256Hex(text: string): string {
-  return lazyCrypto().createHash('sha256').update(text).digest('hex')
-}
-
 /** IMAGE_PREFIX, validated: it names images and prefixes container names, so it must suit both. */
 export function imagePrefix(env: NodeJS.ProcessEnv = process.env): string {
   const prefix = env.IMAGE_PREFIX?.trim() || DEFAULT_PREFIX
@@ -60,9 +49,5 @@ export function imagePrefix(env: NodeJS.ProcessEnv = process.env): string {
  * `docker run --hostname` never fails.
  */
 export function containerName(spin: string, project: string, prefix: string = DEFAULT_PREFIX): string {
-  const full = `${prefix}-${slugify(`${spin}-${project}`)}`
-  if (full.length <= MAX_NAME_LENGTH) return full
-  const hash = sha256Hex(full).slice(0, HASH_SUFFIX_LENGTH)
-  const head = full.slice(0, MAX_NAME_LENGTH - HASH_SUFFIX_LENGTH - 1).replace(/[^a-z0-9]+$/, '')
-  return `${head}-${hash}`
+  return fitHostname(`${prefix}-${slugify(`${spin}-${project}`)}`)
 }

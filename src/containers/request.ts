@@ -1,6 +1,7 @@
 import type { EgressMode } from '../egress/presets.js'
 import { publishedText, type PublishedPort } from './publish.js'
 import { Label, labelName } from '../labels.js'
+import { fitHostname } from '../hostname.js'
 
 /** Where things live inside the container (the image's user is `agent`, HOME /home/agent). */
 export const ContainerPath = {
@@ -134,9 +135,9 @@ export function configDrift(requested: Record<string, string>, existing: Record<
     .map(([key, want]) => `${labelName(key)}: ${show(had[key] as string)} → ${show(want)}`)
 }
 
-/** The bridge network of a container's own. */
+/** The bridge network of a container's own, named within a hostname label like its gateway. */
 export function networkName(containerName: string): string {
-  return `${containerName}-net`
+  return fitHostname(containerName, '-net')
 }
 
 /** The named volume that keeps a container's sessions across stop, upgrade and recreate. */

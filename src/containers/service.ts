@@ -42,6 +42,12 @@ export class ContainerGoneError extends CaigedError {
   }
 }
 
+/** What a create made before its container, to remove if the create fails. */
+interface Made {
+  networks: string[]
+  volumes: string[]
+}
+
 export interface Secrets {
   password: string
   values: Record<string, string>
@@ -237,15 +243,49 @@ export class ContainerService {
         )
       }
     }
+    const gated = request.egress.mode !== 'open'
+    if (gated && !request.gateway) throw new Error('an agent with an egress policy needs its gateway')
+    const made = await this.prepare(request, gated)
+    try {
+      return await this.createOnFreePort(request, secrets, preferredPort)
+    } catch (error) {
+      // Lost the name to another run: what there is belongs to that run now.
+      if (!(error instanceof NameTakenError)) await this.removeMade(made)
+      throw error
+    }
+  }
+
+  /**
+   * The networks and volumes a new agent needs, and which of them this call made: a create that
+   * fails removes those (and only those), so a failed run leaves nothing behind.
+   */
+  private async prepare(request: Omit<ContainerRequest, 'hostPort'>, gated: boolean): Promise<Made> {
+    const volumes = [request.volume, request.toolsVolume]
+    const present = await Promise.all(volumes.map((v) => this.docker.volumes.exists(v)))
+    const made: Made = { networks: [], volumes: volumes.filter((_, i) => !present[i]) }
+    if (request.network.own && (await this.ensureOwnNetwork(request.network.name, request.name, gated)))
+      made.networks.push(request.network.name)
+    if (request.egress.mode !== 'open' && (await this.ensureOutwardNetwork(request.egress.outward)))
+      made.networks.push(request.egress.outward)
+    return made
+  }
+
+  /** Best effort: a network or volume another container took meanwhile is in use and stays. */
+  private async removeMade(made: Made): Promise<void> {
+    for (const network of made.networks) await this.docker.networks.remove(network).catch(() => false)
+    for (const volume of made.volumes) await this.docker.volumes.remove(volume).catch(() => false)
+  }
+
+  private async createOnFreePort(
+    request: Omit<ContainerRequest, 'hostPort'>,
+    secrets: Secrets,
+    preferredPort: number | undefined,
+  ): Promise<number> {
     const all = await this.docker.containers.list({ all: true, labels: MANAGED_FILTER })
     const taken = all
       .filter((c) => c.Names !== request.name)
       .map((c) => portFromLabels(c.labelMap))
       .filter((p): p is number => p !== undefined)
-    const gated = request.egress.mode !== 'open'
-    if (gated && !request.gateway) throw new Error('an agent with an egress policy needs its gateway')
-    if (request.network.own) await this.ensureOwnNetwork(request.network.name, request.name, gated)
-    if (request.egress.mode !== 'open') await this.ensureOutwardNetwork(request.egress.outward)
     const candidates = candidatePorts(taken)
     if (preferredPort && candidates.includes(preferredPort)) candidates.unshift(preferredPort)
     let attempts = 0
@@ -317,9 +357,13 @@ export class ContainerService {
     }
   }
 
-  /** The user-defined network gateways go out through: made (labelled) when absent, else used as it is. */
-  private async ensureOutwardNetwork(network: string): Promise<void> {
-    await this.docker.networks.ensure(network, { [Label.managed]: 'true', [Label.role]: 'egress' })
+  /**
+   * The user-defined network gateways go out through: made (labelled) when absent, else used as it
+   * is. True when made here.
+   */
+  private async ensureOutwardNetwork(network: string): Promise<boolean> {
+    const labels = { [Label.managed]: 'true', [Label.role]: 'egress' }
+    return (await this.docker.networks.ensure(network, labels)) === 'created'
   }
 
   /**
@@ -327,13 +371,14 @@ export class ContainerService {
    * of that name that someone else made is never joined: it may hold containers the agent must not
    * reach. An agent with an egress policy gets an internal one (no route out, no outside DNS); when
    * the policy was switched on or off, caiged's own network is made anew (nothing uses it then).
+   * True when made here.
    */
-  private async ensureOwnNetwork(network: string, container: string, internal: boolean): Promise<void> {
+  private async ensureOwnNetwork(network: string, container: string, internal: boolean): Promise<boolean> {
     const labels = { [Label.managed]: 'true', [Label.container]: container }
-    if ((await this.docker.networks.ensure(network, labels, { internal })) === 'created') return
+    if ((await this.docker.networks.ensure(network, labels, { internal })) === 'created') return true
     const found = await this.docker.networks.describe(network)
     if (found?.labels[Label.managed] === 'true' && found.labels[Label.container] === container) {
-      if (found.internal === internal) return
+      if (found.internal === internal) return false
       if (!(await this.docker.networks.remove(network))) {
         throw new CaigedError(
           `The network ${network} of ${container} is still in use; it cannot be remade.`,

@@ -2,7 +2,7 @@ import { ContainerPath } from '../containers/request.js'
 import { serverUrl } from '../containers/server.js'
 import { egressModeOf, noSuchContainer, portOf } from '../containers/service.js'
 import type { Deps } from '../deps.js'
-import { CaigedError } from '../errors.js'
+import { CaigedError, usageError } from '../errors.js'
 import { checkClientServerVersions } from '../opencode/compat.js'
 import { checkClientSupported } from '../opencode/dialect.js'
 import { missingClientError } from '../opencode/host-client.js'
@@ -30,11 +30,42 @@ export async function attachTui(o: AttachOptions, d: Pick<Deps, 'io' | 'hostOpen
   const url = serverUrl(o.port)
   const session = await (o.session ?? latestSession(url, o.password, ContainerPath.workspace))
   if (session) d.io.log(`Continuing session ${session}`)
-  return d.hostOpencode.attach(url, { password: o.password, directory: ContainerPath.workspace, session })
+  const code = await d.hostOpencode.attach(url, {
+    password: o.password,
+    directory: ContainerPath.workspace,
+    session,
+  })
+  // The TUI's own parting line ("Continue opencode -s ses_…") names a server on this machine that
+  // is not there: say how to come back to this container's session instead.
+  const last = await latestSession(url, o.password, ContainerPath.workspace).catch(() => undefined)
+  if (last) d.io.log(continueLine(o.name, last))
+  return code
 }
 
-/** `caiged connect NAME`: a running container's server, checked with its password, then the TUI. */
-export async function connectAgent(o: { name: string }, d: Deps): Promise<number> {
+/** The command that attaches again to a container's session. */
+export function continueLine(name: string, session: string): string {
+  return `Continue: caiged connect ${name} --session ${session}`
+}
+
+/** OpenCode's session ids (ses_ and letters and digits): checked before one reaches an argv. */
+const SESSION_ID = /^ses_[A-Za-z0-9]{1,64}$/
+
+function checkedSession(id: string): string {
+  if (!SESSION_ID.test(id)) {
+    throw usageError(
+      `"${id}" is not an OpenCode session id.`,
+      'Session ids look like ses_4f1c2a…; the line caiged prints after the TUI exits has the one you used last.',
+    )
+  }
+  return id
+}
+
+/**
+ * `caiged connect NAME`: a running container's server, checked with its password, then the TUI on
+ * the session asked for, else the latest.
+ */
+export async function connectAgent(o: { name: string; session?: string }, d: Deps): Promise<number> {
+  const asked = o.session === undefined ? undefined : checkedSession(o.session)
   const hostVersion = checkClientSupported(await d.hostOpencode.version())
   if (!hostVersion) throw missingClientError()
   const service = d.containers
@@ -59,11 +90,13 @@ export async function connectAgent(o: { name: string }, d: Deps): Promise<number
   // The session list is asked for alongside the health check, not after it (a ready server answers
   // both at once); asked again once the server is healthy if it gave no list then.
   const url = serverUrl(port)
-  const early = lookUpLatestSession(url, password, ContainerPath.workspace)
+  const early = asked ? undefined : lookUpLatestSession(url, password, ContainerPath.workspace)
   const health = await service.waitHealthy(container.Name, port, password, 30_000)
-  const session = early.then((first) =>
-    first.answered ? first.id : latestSession(url, password, ContainerPath.workspace),
-  )
+  const session = early
+    ? early.then((first) =>
+        first.answered ? first.id : latestSession(url, password, ContainerPath.workspace),
+      )
+    : Promise.resolve(asked)
   return attachTui(
     { name: container.Name, port, password, serverVersion: health.version, hostVersion, session },
     d,

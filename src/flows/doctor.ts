@@ -8,7 +8,7 @@ import { CaigedError } from '../errors.js'
 import { dialectFor, unsupportedClientError } from '../opencode/dialect.js'
 import { Label, MANAGED_FILTER } from '../labels.js'
 import { readSalt } from '../secrets/salt.js'
-import { resumeCommand } from './containers.js'
+import { gatewayImage } from '../egress/image.js'
 
 /** `caiged doctor`: every check, in order; none throws (a failure is a check that says so). */
 export async function runChecks(d: Deps): Promise<Check[]> {
@@ -104,10 +104,11 @@ async function checkImagesAndContainers(
     )
   }
   const containers = await docker.containers.list({ all: true, labels: MANAGED_FILTER })
-  if (containers.length === 0) checks.push(ok('containers', 'no caiged containers'))
-  for (const c of containers) {
+  const agents = containers.filter((c) => c.labelMap[Label.role] !== 'egress')
+  if (agents.length === 0) checks.push(ok('containers', 'no caiged containers'))
+  for (const c of agents) {
     const spin = c.labelMap[Label.spin] ?? '?'
-    const fix = `${resumeCommand(c.labelMap)} (recreates it, sessions kept)`
+    const fix = `caiged upgrade ${c.Names} (recreates it with its settings, sessions kept)`
     // docker shows an image id instead of the tag once the tag moved to a newer build; a
     // container from a published image runs that image's own reference.
     const published = c.labelMap[Label.imageSource] === 'registry' && !/^[0-9a-f]{12,}$/.test(c.Image)
@@ -117,6 +118,39 @@ async function checkImagesAndContainers(
       checks.push(versionCheck('container', c.Names, c.labelMap[Label.opencodeVersion], host, fix))
     }
   }
+  const agentNames = new Set(agents.map((c) => c.Names))
+  for (const g of containers.filter((c) => c.labelMap[Label.role] === 'egress')) {
+    checks.push(gatewayCheck(g.Names, g.labelMap[Label.container], g.Image, agentNames, prefix))
+  }
+}
+
+/**
+ * A gateway is judged as a gateway: it belongs to an agent that still exists, and runs the
+ * gateway image (published or local); its fix names the agent it comes and goes with.
+ */
+export function gatewayCheck(
+  name: string,
+  agent: string | undefined,
+  image: string,
+  agents: Set<string>,
+  prefix: string,
+): Check {
+  if (!agent || !agents.has(agent)) {
+    return warn(
+      'gateway',
+      `${name} is the egress gateway of ${agent ?? 'an agent'}, which is gone`,
+      `docker rm -f ${name} (nothing else uses it)`,
+    )
+  }
+  // A tag moved on to a newer build shows as an image id; a published gateway runs its own reference.
+  if (/^(sha256:)?[0-9a-f]{12,}$/.test(image) && image !== gatewayImage(prefix)) {
+    return warn(
+      'gateway',
+      `${name}, the egress gateway of ${agent}, runs an older gateway image`,
+      `caiged upgrade ${agent} (makes its gateway anew, sessions kept)`,
+    )
+  }
+  return ok('gateway', `${name} guards ${agent}`)
 }
 
 async function checkSalt(file: string, checks: Check[]): Promise<void> {

@@ -6,7 +6,10 @@ import {
   imagePrefix,
   slugify,
 } from '../../src/containers/naming.js'
+import { networkName } from '../../src/containers/request.js'
+import { gatewayName } from '../../src/egress/names.js'
 import { CaigedError } from '../../src/errors.js'
+import { fitHostname } from '../../src/hostname.js'
 
 describe('deriveProjectName (the original examples)', () => {
   it.each([
@@ -70,5 +73,32 @@ describe('imagePrefix', () => {
 
   it.each(['My Box', '../x', 'a/b', '-x', 'x'.repeat(31)])('refuses %j', (bad) => {
     expect(() => imagePrefix({ IMAGE_PREFIX: bad })).toThrow(CaigedError)
+  })
+})
+
+describe('names derived from an agent', () => {
+  const long = containerName('dev', `${'x'.repeat(80)}-a`)
+
+  it('keep the gateway and network within a hostname label, readable and distinct', () => {
+    expect(long.length).toBe(MAX_NAME_LENGTH)
+    for (const derived of [gatewayName(long), networkName(long)]) {
+      expect(derived.length).toBeLessThanOrEqual(MAX_NAME_LENGTH)
+      expect(derived).toMatch(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/)
+    }
+    expect(gatewayName(long)).toMatch(/-egress$/)
+    expect(networkName(long)).toMatch(/-net$/)
+    expect(gatewayName(long)).not.toBe(gatewayName(containerName('dev', `${'x'.repeat(80)}-b`)))
+  })
+
+  it('are unchanged when they fit, so existing gateways and networks keep their names', () => {
+    expect(gatewayName('caiged-dev-code-app')).toBe('caiged-dev-code-app-egress')
+    expect(networkName('caiged-dev-code-app')).toBe('caiged-dev-code-app-net')
+  })
+
+  it('cut only what does not fit, on a name just over the limit', () => {
+    const agent = `caiged-dev-${'y'.repeat(46)}`
+    expect(`${agent}-egress`.length).toBe(MAX_NAME_LENGTH + 1)
+    expect(fitHostname(agent, '-egress')).toMatch(/^caiged-dev-y+-[0-9a-f]{8}-egress$/)
+    expect(fitHostname(agent, '-egress').length).toBe(MAX_NAME_LENGTH)
   })
 })

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { connectAgent } from '../../../src/flows/connect.js'
-import { runChecks } from '../../../src/flows/doctor.js'
+import { gatewayCheck, runChecks } from '../../../src/flows/doctor.js'
 import { Label } from '../../../src/labels.js'
 import { derivePassword } from '../../../src/secrets/password.js'
 import { FakeDocker, inspectJson, testDeps } from '../../support/fakes.js'
@@ -150,5 +150,39 @@ describe('OpenCode 2 on the host', () => {
       status: 'fail',
       detail: expect.stringContaining('OpenCode 1.x servers only'),
     })
+  })
+})
+
+describe('doctor on gateways', () => {
+  const agents = new Set(['caiged-dev-code-app'])
+
+  it('reports a current gateway as the guard of its agent, not as an agent on an older image', () => {
+    expect(
+      gatewayCheck('caiged-dev-code-app-egress', 'caiged-dev-code-app', 'caiged:egress', agents, 'caiged'),
+    ).toEqual({
+      name: 'gateway',
+      status: 'ok',
+      detail: 'caiged-dev-code-app-egress guards caiged-dev-code-app',
+    })
+  })
+
+  it('names the agent to upgrade when the gateway image moved on', () => {
+    const check = gatewayCheck(
+      'caiged-dev-code-app-egress',
+      'caiged-dev-code-app',
+      '4f1c2a9e0ffe',
+      agents,
+      'caiged',
+    )
+    expect(check.status).toBe('warn')
+    expect(check.detail).toMatch(/older gateway image/)
+    expect(check.fix).toMatch(/^caiged upgrade caiged-dev-code-app /)
+  })
+
+  it('says when its agent is gone, with a fix that names the gateway', () => {
+    const check = gatewayCheck('caiged-qa-x-egress', 'caiged-qa-x', 'caiged:egress', agents, 'caiged')
+    expect(check.status).toBe('warn')
+    expect(check.fix).toMatch(/^docker rm -f caiged-qa-x-egress /)
+    expect(check.fix).not.toMatch(/--spin SPIN|caiged run "\."/)
   })
 })

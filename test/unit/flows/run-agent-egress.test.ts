@@ -31,7 +31,10 @@ const FIRST_LOOK = /^container inspect -- caiged-dev-code-app caiged-dev-code-ap
 const VERSION = DOCKER_VERSION
 
 async function world(root?: string) {
-  const docker = new FakeDocker().on(/^version --format/, VERSION)
+  // The agent's volumes are there already (a create that fails removes only what it made).
+  const docker = new FakeDocker()
+    .on(/^version --format/, VERSION)
+    .on(/^volume inspect -- caiged-dev-code-app-(data|tools)$/, {})
   const io = recordingIo()
   const d = testDeps({ docker, io, root })
   if (!root) roots.push(d.root)

@@ -28,6 +28,9 @@ function world(docker = new FakeDocker(), io = recordingIo()) {
   docker
     .on(/^version --format/, VERSION)
     .on(/^network create --driver bridge .* -- caiged-dev-code-app-net$/, {})
+    // Its volumes are there already unless a test says otherwise (a create that fails removes
+    // only what it made).
+    .on(VOLUME, {})
   const d = testDeps({ docker, io })
   roots.push(d.root)
   const workdir = path.join(d.root, 'work', 'code', 'app')
@@ -44,6 +47,7 @@ const FIRST_LOOK = `container inspect -- caiged-dev-code-app caiged-dev-code-app
 const IMAGE = /^image inspect -- caiged:dev$/
 const LIST = /^ps --no-trunc --format json --all --filter label=io\.caiged\.managed=true$/
 const VERSION = DOCKER_VERSION
+const VOLUME = /^volume inspect -- caiged-dev-code-app-(data|tools)$/
 
 /** The labels a current caiged:dev image carries for this world (what a build would give it). */
 async function currentImage(d: ReturnType<typeof testDeps>) {
@@ -63,7 +67,13 @@ async function currentImage(d: ReturnType<typeof testDeps>) {
 
 /** Runs once in w's HOME against an empty engine and returns the labels its `docker create` set. */
 async function createdLabels(w0: ReturnType<typeof world>): Promise<Record<string, string>> {
-  const w = { ...w0, docker: new FakeDocker().on(/^version --format/, VERSION).on(/^network create /, {}) }
+  const w = {
+    ...w0,
+    docker: new FakeDocker()
+      .on(/^version --format/, VERSION)
+      .on(/^network create /, {})
+      .on(VOLUME, {}),
+  }
   w.d = { ...testDeps({ docker: w.docker, root: w0.d.root }) }
   w.docker
     .on(INSPECT, notFound(), 1)
@@ -277,6 +287,7 @@ describe('runAgent and its own network', () => {
         stderr: 'Error response from daemon: network with name caiged-dev-code-app-net already exists',
       })
       .on(/^network inspect /, { stdout: '{"team":"db"} false' })
+      .on(VOLUME, {})
     const d = testDeps({ docker })
     roots.push(d.root)
     const workdir = path.join(d.root, 'work', 'code', 'app')
@@ -301,6 +312,7 @@ describe('runAgent and its own network', () => {
       .on(/^network inspect /, {
         stdout: '{"io.caiged.managed":"true","io.caiged.container":"caiged-dev-code-app"} false',
       })
+      .on(VOLUME, {})
     const d = testDeps({ docker })
     roots.push(d.root)
     const workdir = path.join(d.root, 'work', 'code', 'app')
@@ -313,5 +325,32 @@ describe('runAgent and its own network', () => {
       .on(/^start -- id$/, {}, 1)
     const result = await runAgent(runOptions(workdir, { egress: 'open' }), d)
     expect(result.action).toBe('created')
+  })
+
+  it('a create that fails removes the network and volumes it made, and only those', async () => {
+    const docker = new FakeDocker()
+      .on(/^version --format/, VERSION)
+      .on(/^network create .* -- caiged-dev-code-app-net$/, {}, 1)
+      // The sessions volume was there before (kept); the tools volume is made by this create.
+      .on(/^volume inspect -- caiged-dev-code-app-data$/, {}, 1)
+      .on(/^volume inspect -- caiged-dev-code-app-tools$/, notFound('volume'), 1)
+    const d = testDeps({ docker })
+    roots.push(d.root)
+    const workdir = path.join(d.root, 'work', 'code', 'app')
+    fs.mkdirSync(workdir, { recursive: true })
+    docker
+      .on(INSPECT, notFound())
+      .on(IMAGE, await currentImage(d))
+      .on(LIST, { stdout: '' })
+      .on(/^create /, { stdout: 'new-id' }, 1)
+      .on(/^start -- new-id$/, { exitCode: 1, stderr: 'Error response from daemon: no such device' }, 1)
+      .on(/^rm --force -- new-id$/, {}, 1)
+      .on(/^network rm -- caiged-dev-code-app-net$/, {}, 1)
+      .on(/^volume rm -- caiged-dev-code-app-tools$/, {}, 1)
+    await expect(runAgent(runOptions(workdir, { egress: 'open' }), d)).rejects.toThrow('docker start failed')
+    expect(docker.unused()).toEqual([])
+    expect(docker.calls.filter((c) => c.startsWith('volume rm '))).toEqual([
+      'volume rm -- caiged-dev-code-app-tools',
+    ])
   })
 })
