@@ -33,15 +33,25 @@ export const Label = {
   agentUid: 'io.caiged.agent-uid',
   agentGid: 'io.caiged.agent-gid',
 
-  // How a container was made, so a later run can say what differs.
+  /**
+   * How a container was made, as one JSON value (containers/settings-record.ts, its only reader
+   * and writer), so a later run can say what differs and `upgrade` can make it again.
+   */
+  settings: 'io.caiged.settings',
+  // Parts of the settings that `docker ps` listings read (written from the record too).
+  volume: 'io.caiged.volume',
+  /** The volume of what the agent installed in user space. */
+  toolsVolume: 'io.caiged.tools-volume',
+  /** The dev-server ports published on 127.0.0.1: "container:host,…". */
+  publish: 'io.caiged.publish',
+  /** The egress preset an agent was made with: open (no gateway), balanced or locked. */
+  egress: 'io.caiged.egress',
+  // One label per setting: what caiged wrote before io.caiged.settings, read for those containers.
   gh: 'io.caiged.gh',
   auth: 'io.caiged.auth',
   dockerSocket: 'io.caiged.docker-socket',
   secretEnv: 'io.caiged.secret-env',
   secretEnvFile: 'io.caiged.secret-env-file',
-  volume: 'io.caiged.volume',
-  /** The volume of what the agent installed in user space. */
-  toolsVolume: 'io.caiged.tools-volume',
   git: 'io.caiged.git',
   ssh: 'io.caiged.ssh',
   resources: 'io.caiged.resources',
@@ -49,10 +59,6 @@ export const Label = {
   network: 'io.caiged.network',
   /** On a network or an egress gateway: the agent container it was made for. */
   container: 'io.caiged.container',
-  /** The dev-server ports published on 127.0.0.1: "container:host,…". */
-  publish: 'io.caiged.publish',
-  /** The egress preset an agent was made with: open (no gateway), balanced or locked. */
-  egress: 'io.caiged.egress',
   /** On a gateway: the hash of the policy it was created with (see egress/policy.ts policyHash). */
   egressPolicy: 'io.caiged.egress-policy',
   /** On a gateway image: the hash of the files it was built from. */

@@ -1,5 +1,5 @@
 import { Label } from '../labels.js'
-import { configDrift } from './request.js'
+import { settingsDrift, type SettingsRecord } from './settings-record.js'
 import { portFromLabels } from './server.js'
 
 /** The container of this name as docker reports it, reduced to what the decision reads. */
@@ -14,8 +14,8 @@ export interface ExistingContainer {
 /** What this run asks for. */
 export interface WantedContainer {
   workdir: string
-  /** The settings labels of the container this run would make (request.ts configLabels). */
-  configLabels: Record<string, string>
+  /** The settings of the container this run would make (settings-record.ts). */
+  settings: SettingsRecord
   /**
    * The fingerprints of images this run would accept as current without looking: a local build's,
    * and the published image's when a registry is configured (images/source.ts).
@@ -78,7 +78,7 @@ export function decide(
     // Two folders can derive one name (~/work/code/app and ~/play/code/app): not a changed setting.
     if (owner !== undefined && owner !== want.workdir) return { action: 'refuse', owner }
   }
-  const drift = existing ? configDrift(want.configLabels, existing.labels) : []
+  const drift = existing ? settingsDrift(want.settings, existing.labels) : []
   const noPort = existing !== undefined && portFromLabels(existing.labels) === undefined
   const fingerprint = existing?.labels[Label.imageFingerprint]
   const current = fingerprint !== undefined && want.imageFingerprints.includes(fingerprint)

@@ -1,6 +1,7 @@
 import type { EgressMode } from '../egress/presets.js'
-import { publishedText, type PublishedPort } from './publish.js'
-import { Label, labelName } from '../labels.js'
+import type { PublishedPort } from './publish.js'
+import { Label } from '../labels.js'
+import { settingsLabels, settingsRecord } from './settings-record.js'
 import { fitHostname } from '../hostname.js'
 
 /** Where things live inside the container (the image's user is `agent`, HOME /home/agent). */
@@ -71,68 +72,20 @@ export interface ContainerRequest extends ContainerSettings {
   gateway?: GatewayRequest
 }
 
-/** The labels a container made from this request carries; configuration ones are compared on reuse. */
+/** The labels a container made from this request carries; its settings are compared on reuse. */
 export function containerLabels(request: ContainerRequest): Record<string, string> {
   return {
     [Label.managed]: 'true',
     [Label.spin]: request.spin,
     [Label.project]: request.project,
-    [Label.workdir]: request.workdir,
     [Label.port]: String(request.hostPort),
     [Label.legacyPort]: String(request.hostPort),
     [Label.opencodeVersion]: request.opencodeVersion,
     [Label.imageFingerprint]: request.imageFingerprint,
     ...(request.imageSource ? { [Label.imageSource]: request.imageSource } : {}),
     ...(request.imageDigest ? { [Label.imageDigest]: request.imageDigest } : {}),
-    ...configLabels(request),
+    ...settingsLabels(settingsRecord(request)),
   }
-}
-
-/** The labels that record a container's settings; a later run compares them (see configDrift). */
-export function configLabels(request: ContainerSettings): Record<string, string> {
-  return {
-    [Label.workdir]: request.workdir,
-    [Label.gh]: request.gh.hostDir ? request.gh.mode : 'none',
-    [Label.auth]: request.auth,
-    [Label.dockerSocket]: request.dockerSocket ? 'yes' : 'no',
-    [Label.secretEnv]: [...request.secretEnvNames].sort().join(','),
-    [Label.secretEnvFile]: request.secretEnvFile ?? '',
-    [Label.volume]: request.volume,
-    [Label.toolsVolume]: request.toolsVolume,
-    [Label.git]:
-      request.git.mode === 'none'
-        ? 'none'
-        : `${request.git.mode}: ${request.git.name ?? ''} <${request.git.email ?? ''}>`,
-    [Label.ssh]: request.ssh.key ? `key ${request.ssh.key}` : request.ssh.agentSocket ? 'agent' : 'none',
-    [Label.resources]: resourceText(request.resources),
-    [Label.network]: request.network.own ? 'own' : request.network.name,
-    [Label.egress]: request.egress.mode,
-    [Label.publish]: publishedText(request.publish),
-  }
-}
-
-function resourceText(r: ContainerSettings['resources']): string {
-  const parts = [r.memory && `memory=${r.memory}`, r.cpus && `cpus=${r.cpus}`, r.pids && `pids=${r.pids}`]
-  return parts.filter(Boolean).join(',') || 'none'
-}
-
-/**
- * How an existing container differs from what this run asks for ("" shown as "none"). A setting
- * the container has no label for (made before caiged recorded it) cannot be compared: it is left
- * out rather than reported as a change that reads "none → none".
- */
-export function configDrift(requested: Record<string, string>, existing: Record<string, string>): string[] {
-  const show = (v: string) => (v === '' ? 'none' : v)
-  // Before caiged recorded the network, every container sat on the default bridge: that differs.
-  // ... and went straight out: no egress policy.
-  const had: Record<string, string> = {
-    [Label.network]: 'default bridge',
-    [Label.egress]: 'open',
-    ...existing,
-  }
-  return Object.entries(requested)
-    .filter(([key, want]) => had[key] !== undefined && show(had[key] as string) !== show(want))
-    .map(([key, want]) => `${labelName(key)}: ${show(had[key] as string)} → ${show(want)}`)
 }
 
 /** The bridge network of a container's own, named within a hostname label like its gateway. */

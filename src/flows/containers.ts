@@ -13,6 +13,7 @@ import { fileMtimeSeconds } from '../host/environment.js'
 import { Label, MANAGED_FILTER } from '../labels.js'
 import { derivePassword } from '../secrets/password.js'
 import { sessionPassword, sessionSalt } from '../secrets/session.js'
+import { readSettings } from '../containers/settings-record.js'
 
 export type ListedRow = ContainerRow & { password?: string }
 
@@ -88,7 +89,7 @@ export async function startContainer(
 
 /** A container made with the auth copy gets the host's auth.json again when it starts. */
 async function copyHostAuth(service: ContainerService, container: ContainerInspect, d: Deps): Promise<void> {
-  if (container.Config.Labels[Label.auth] !== 'copy') return
+  if (readSettings(container.Config.Labels).auth !== 'copy') return
   const file = d.paths.hostAuthFile
   const mtime = await fileMtimeSeconds(file)
   if (mtime !== undefined) await service.copyAuth(container.Name, await fs.readFile(file, 'utf8'), mtime)

@@ -11,6 +11,7 @@ import { configuredProviders, policyFor } from '../egress/resolve.js'
 import { editsFile, loadEdits, saveEdits, type EgressEdits } from '../egress/store.js'
 import { CaigedError, usageError } from '../errors.js'
 import { Label } from '../labels.js'
+import { readSettings } from '../containers/settings-record.js'
 
 /** An agent with an egress policy (an open one has no gateway, so nothing to show or edit). */
 async function gatedAgent(name: string, d: Deps): Promise<{ agent: ContainerInspect; mode: EgressMode }> {
@@ -35,12 +36,12 @@ async function editsOf(agent: ContainerInspect, d: Deps) {
 /** The policy an agent's gateway should enforce with these edits, from all its other sources too. */
 async function policyWith(agent: ContainerInspect, mode: EgressMode, edits: EgressEdits, d: Deps) {
   const labels = agent.Config.Labels
-  const secretNames = (labels[Label.secretEnv] ?? '').split(',').filter(Boolean)
+  const made = readSettings(labels)
   const providers = await configuredProviders(
-    labels[Label.auth] === 'copy' ? d.paths.hostAuthFile : undefined,
-    secretNames,
+    made.auth === 'copy' ? d.paths.hostAuthFile : undefined,
+    made.secretEnv ?? [],
   )
-  const workdir = labels[Label.workdir]
+  const workdir = made.workdir
   const project = workdir ? (await loadProjectConfig(workdir))?.config : undefined
   return policyFor({ mode, providers, spinLabels: labels, config: await d.config(), project, edits })
 }

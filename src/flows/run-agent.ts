@@ -9,16 +9,11 @@ import {
 } from '../images/source.js'
 import { containerName, deriveProjectName, imagePrefix, slugify } from '../containers/naming.js'
 import { decide, type Decision, type ExistingContainer } from '../containers/reconcile.js'
-import {
-  configLabels,
-  networkName,
-  toolsVolumeName,
-  volumeName,
-  type ContainerSettings,
-} from '../containers/request.js'
+import { networkName, toolsVolumeName, volumeName, type ContainerSettings } from '../containers/request.js'
 import { serverUrl } from '../containers/server.js'
 import { ContainerGoneError, NameTakenError, portOf, type ReconcileAction } from '../containers/service.js'
 import { resolveRunSettings, type RunSettingFlags } from '../containers/settings.js'
+import { settingsRecord } from '../containers/settings-record.js'
 import type { Deps } from '../deps.js'
 import type { Applicable } from '../containers/converge.js'
 import type { ContainerInspect } from '../docker/schemas.js'
@@ -249,7 +244,7 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
   })
   const fingerprints = [spinFingerprint(inputs, spinId)]
   if (registry) fingerprints.push(publishedFingerprint(inputs, spinId, registry))
-  const want = { workdir, configLabels: configLabels(containerSettings), imageFingerprints: fingerprints }
+  const want = { workdir, settings: settingsRecord(containerSettings), imageFingerprints: fingerprints }
   const flags = { recreate: o.recreate, yes: o.yes, rebuild: o.rebuildImages, refresh: pull === 'always' }
   const creds = { password, values: secrets.values }
   const result = (

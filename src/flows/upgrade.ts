@@ -1,7 +1,8 @@
 import { isGatewayEntry } from '../containers/listing.js'
 import type { ListedContainer } from '../docker/container-client.js'
 import type { Deps, Io } from '../deps.js'
-import type { EgressMode } from '../egress/presets.js'
+import { editsFile, loadEdits } from '../egress/store.js'
+import { readSettings } from '../containers/settings-record.js'
 import { CaigedError, usageError } from '../errors.js'
 import { baseImageFrom } from '../images/options.js'
 import type { ImageInputs } from '../bake/plan.js'
@@ -77,26 +78,32 @@ async function outdatedRow(
   return { name: c.Names, opencodeVersion: version, hostVersion, reasons }
 }
 
-/** The run that made a container, read back from its labels (so an upgrade changes nothing else). */
-export function runOptionsFromLabels(labels: Record<string, string>): RunOptions {
-  const git = labels[Label.git] ?? 'none'
-  const ssh = labels[Label.ssh] ?? 'none'
-  const network = labels[Label.network]
+/**
+ * The run that made a container, read back from its settings record (so an upgrade changes nothing
+ * else), with the --allow-host/--deny-host its latest run gave (kept with its egress edits).
+ */
+export function runOptionsFromLabels(
+  labels: Record<string, string>,
+  hostRules: { allow: string[]; deny: string[] } = { allow: [], deny: [] },
+): RunOptions {
+  const s = readSettings(labels)
   return {
-    workdir: labels[Label.workdir] ?? '.',
+    workdir: s.workdir ?? '.',
     spin: labels[Label.spin],
     project: labels[Label.project],
-    secretEnv: (labels[Label.secretEnv] ?? '').split(',').filter(Boolean),
-    secretEnvFile: labels[Label.secretEnvFile] || undefined,
-    gh: (labels[Label.gh] as 'ro' | 'rw' | 'none' | undefined) ?? undefined,
-    opencodeAuth: labels[Label.auth] === 'none' ? false : undefined,
-    dockerSocket: labels[Label.dockerSocket] === 'yes',
-    gitIdentity: git.startsWith('agent') ? 'agent' : git.startsWith('host') ? 'host' : 'none',
-    sshKey: ssh.startsWith('key ') ? ssh.slice(4) : undefined,
-    sshAgent: ssh === 'agent',
-    network: network && network !== 'own' ? network : undefined,
-    egress: (labels[Label.egress] as EgressMode | undefined) ?? 'open',
-    publish: (labels[Label.publish] ?? '').split(',').filter(Boolean),
+    secretEnv: s.secretEnv ?? [],
+    secretEnvFile: s.secretEnvFile || undefined,
+    gh: s.gh,
+    opencodeAuth: s.auth === 'none' ? false : undefined,
+    dockerSocket: s.dockerSocket ?? false,
+    gitIdentity: s.git?.mode ?? 'none',
+    sshKey: s.ssh?.kind === 'key' ? s.ssh.key : undefined,
+    sshAgent: s.ssh?.kind === 'agent',
+    network: s.network && s.network !== 'own' && s.network !== 'default bridge' ? s.network : undefined,
+    egress: s.egress ?? 'open',
+    publish: (s.publish ?? []).map((p) => `${p.container}:${p.host}`),
+    allowHost: hostRules.allow,
+    denyHost: hostRules.deny,
     // The user asked for the upgrade: what the container already had is not asked about again.
     yes: true,
     rebuildImages: false,
@@ -132,6 +139,10 @@ export async function upgradeContainers(
     ? (await outdatedContainers(d)).filter((r) => r.reasons.length > 0).map((r) => r.name)
     : o.names
   const labelsOf = await Promise.all(targets.map(async (n) => (await d.containers.get(n)).Config.Labels))
+  // The latest run's --allow-host/--deny-host, which the recreate keeps.
+  const hostRulesOf = await Promise.all(
+    targets.map(async (n) => (await loadEdits(editsFile(d.paths.egressDir, n))).flags),
+  )
   const results: UpgradeResult[] = []
   const warnings: string[] = []
   // One task per container, one after another (each builds or pulls, then recreates): each run's
@@ -153,7 +164,7 @@ export async function upgradeContainers(
           },
           withinTask: tell,
         }
-        const options = runOptionsFromLabels(labelsOf[i] as Record<string, string>)
+        const options = runOptionsFromLabels(labelsOf[i] as Record<string, string>, hostRulesOf[i])
         const r = await runAgent({ ...options, opencodeVersion: hostVersion }, { ...d, io })
         results.push({ name: r.name, action: r.action, opencodeVersion: r.opencodeVersion })
         task.title = `${name}: ${r.action} on OpenCode ${r.opencodeVersion}`

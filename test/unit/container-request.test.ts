@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { mount, runSpec } from '../../src/containers/docker-run-args.js'
-import {
-  configDrift,
-  configLabels,
-  containerLabels,
-  volumeName,
-  type ContainerRequest,
-} from '../../src/containers/request.js'
+import { containerLabels, volumeName, type ContainerRequest } from '../../src/containers/request.js'
+import { readSettings, settingsDrift, settingsRecord } from '../../src/containers/settings-record.js'
 
 const PASSWORD = 'pw-SECRET-123'
 const SECRETS = { password: PASSWORD, values: { A_TOKEN: 'tok-VALUE-xyz', B_TOKEN: 'tok-VALUE-abc' } }
@@ -36,6 +31,11 @@ function request(overrides: Partial<ContainerRequest> = {}): ContainerRequest {
     imageFingerprint: 'f1ng3rpr1nt',
     ...overrides,
   }
+}
+
+/** The settings record a container made with these args carries, read back by its codec. */
+function settingsOf(args: string[]) {
+  return readSettings(labelsOf(args))
 }
 
 /** Every value that follows an occurrence of `flag` in argv. */
@@ -164,12 +164,17 @@ describe('runSpec', () => {
       'io.caiged.port': '4100',
       'opencode.port': '4100',
       'io.caiged.opencode-version': '1.18.33',
-      'io.caiged.gh': 'ro',
-      'io.caiged.auth': 'copy',
-      'io.caiged.docker-socket': 'no',
-      'io.caiged.secret-env': 'A_TOKEN,B_TOKEN',
-      'io.caiged.secret-env-file': '/home/u/secrets.env',
       'io.caiged.volume': 'caiged-dev-a-b-data',
+      'io.caiged.tools-volume': 'caiged-dev-a-b-tools',
+      'io.caiged.egress': 'open',
+      'io.caiged.publish': '',
+    })
+    expect(settingsOf(args)).toMatchObject({
+      gh: 'ro',
+      auth: 'copy',
+      dockerSocket: false,
+      secretEnv: ['A_TOKEN', 'B_TOKEN'],
+      secretEnvFile: '/home/u/secrets.env',
     })
     expect(labelsOf(args)).toEqual(containerLabels(request()))
     expect(
@@ -187,7 +192,7 @@ describe('runSpec', () => {
   it('leaves out the env file when there is none', () => {
     const spec = runSpec(request({ secretEnvFile: undefined }), SECRETS)
     expect(spec.args).not.toContain('--env-file')
-    expect(labelsOf(spec.args)['io.caiged.secret-env-file']).toBe('')
+    expect(settingsOf(spec.args).secretEnvFile).toBe('')
   })
 
   describe('GitHub config', () => {
@@ -197,21 +202,21 @@ describe('runSpec', () => {
         'type=bind,src=/home/u/.config/gh,dst=/home/agent/.config/gh',
       ])
       expect(spec.args.some((a) => a.includes('readonly'))).toBe(false)
-      expect(labelsOf(spec.args)['io.caiged.gh']).toBe('rw')
+      expect(settingsOf(spec.args).gh).toBe('rw')
     })
 
     it('mounts nothing when the host has no gh folder, and labels it none', () => {
       const spec = runSpec(request({ gh: { mode: 'ro', hostDir: undefined } }), SECRETS)
       expect(mountTo(spec.args, '/home/agent/.config/gh')).toEqual([])
       expect(spec.args.some((a) => a.includes('.config/gh'))).toBe(false)
-      expect(labelsOf(spec.args)['io.caiged.gh']).toBe('none')
+      expect(settingsOf(spec.args).gh).toBe('none')
     })
 
     it('mounts nothing with mode none', () => {
       const spec = runSpec(request({ gh: { mode: 'none', hostDir: '/home/u/.config/gh' } }), SECRETS)
       expect(mountTo(spec.args, '/home/agent/.config/gh')).toEqual([])
       expect(spec.args.some((a) => a.includes('.config/gh'))).toBe(false)
-      expect(labelsOf(spec.args)['io.caiged.gh']).toBe('none')
+      expect(settingsOf(spec.args).gh).toBe('none')
     })
   })
 
@@ -222,7 +227,7 @@ describe('runSpec', () => {
         'type=bind,src=/var/run/docker.sock,dst=/var/run/docker.sock',
       ])
       expect(valuesOf(spec.args, '--group-add')).toEqual(['998'])
-      expect(labelsOf(spec.args)['io.caiged.docker-socket']).toBe('yes')
+      expect(settingsOf(spec.args).dockerSocket).toBe(true)
       expect(spec.args.at(-1)).toBe('caiged:dev')
     })
 
@@ -237,7 +242,7 @@ describe('runSpec', () => {
     it('has neither without it', () => {
       expect(args).not.toContain('--group-add')
       expect(args.some((a) => a.includes('docker.sock'))).toBe(false)
-      expect(labelsOf(args)['io.caiged.docker-socket']).toBe('no')
+      expect(settingsOf(args).dockerSocket).toBe(false)
     })
   })
 
@@ -276,10 +281,9 @@ describe('runSpec with an egress policy', () => {
   })
 
   it('records the preset, and a container made before presets counts as open', () => {
-    expect(configLabels(gated)['io.caiged.egress']).toBe('balanced')
-    const old = { ...configLabels(request()) }
-    delete old['io.caiged.egress']
-    expect(configDrift(configLabels(gated), old)).toEqual(['egress: open → balanced'])
+    expect(containerLabels(gated)['io.caiged.egress']).toBe('balanced')
+    const old = without(legacyLabels(request()), ['io.caiged.egress'])
+    expect(settingsDrift(settingsRecord(gated), old)).toEqual(['egress: open → balanced'])
   })
 })
 
@@ -318,47 +322,78 @@ describe('mount', () => {
   })
 })
 
-describe('configDrift', () => {
-  const labels = (overrides: Partial<ContainerRequest> = {}) => configLabels(request(overrides))
+/**
+ * The one label per setting a caiged before io.caiged.settings wrote (fixed test data: how
+ * containers made then are labelled).
+ */
+function legacyLabels(r: ContainerRequest): Record<string, string> {
+  const resources = [
+    r.resources.memory && `memory=${r.resources.memory}`,
+    r.resources.cpus && `cpus=${r.resources.cpus}`,
+    r.resources.pids && `pids=${r.resources.pids}`,
+  ]
+  return {
+    'io.caiged.workdir': r.workdir,
+    'io.caiged.gh': r.gh.hostDir ? r.gh.mode : 'none',
+    'io.caiged.auth': r.auth,
+    'io.caiged.docker-socket': r.dockerSocket ? 'yes' : 'no',
+    'io.caiged.secret-env': [...r.secretEnvNames].sort().join(','),
+    'io.caiged.secret-env-file': r.secretEnvFile ?? '',
+    'io.caiged.volume': r.volume,
+    'io.caiged.tools-volume': r.toolsVolume,
+    'io.caiged.git':
+      r.git.mode === 'none' ? 'none' : `${r.git.mode}: ${r.git.name ?? ''} <${r.git.email ?? ''}>`,
+    'io.caiged.ssh': r.ssh.key ? `key ${r.ssh.key}` : r.ssh.agentSocket ? 'agent' : 'none',
+    'io.caiged.resources': resources.filter(Boolean).join(',') || 'none',
+    'io.caiged.network': r.network.own ? 'own' : r.network.name,
+    'io.caiged.egress': r.egress.mode,
+    'io.caiged.publish': r.publish.map((p) => `${p.container}:${p.host}`).join(','),
+  }
+}
+
+describe('settingsDrift', () => {
+  const wanted = (overrides: Partial<ContainerRequest> = {}) => settingsRecord(request(overrides))
+  const made = (overrides: Partial<ContainerRequest> = {}) => containerLabels(request(overrides))
 
   it('finds nothing when the settings are the same', () => {
-    expect(configDrift(labels(), labels())).toEqual([])
+    expect(settingsDrift(wanted(), made())).toEqual([])
   })
 
-  it('ignores labels that are not configuration', () => {
-    const existing = containerLabels(request({ hostPort: 4999, opencodeVersion: '1.0.0', image: 'x' }))
-    expect(configDrift(labels(), existing)).toEqual([])
+  it('ignores what is not a setting (port, OpenCode version, image)', () => {
+    expect(settingsDrift(wanted(), made({ hostPort: 4999, opencodeVersion: '1.0.0', image: 'x' }))).toEqual(
+      [],
+    )
   })
 
   it('does not care about the order of the secret env names', () => {
     expect(
-      configDrift(labels({ secretEnvNames: ['A', 'B'] }), labels({ secretEnvNames: ['B', 'A'] })),
+      settingsDrift(wanted({ secretEnvNames: ['A', 'B'] }), made({ secretEnvNames: ['B', 'A'] })),
     ).toEqual([])
   })
 
   it('says how the secret env names changed', () => {
-    expect(configDrift(labels({ secretEnvNames: ['A', 'B'] }), labels({ secretEnvNames: ['A'] }))).toEqual([
+    expect(settingsDrift(wanted({ secretEnvNames: ['A', 'B'] }), made({ secretEnvNames: ['A'] }))).toEqual([
       'secret env names: A → A,B',
     ])
   })
 
   it('shows an empty setting as none', () => {
-    expect(configDrift(labels({ secretEnvNames: ['A'] }), labels({ secretEnvNames: [] }))).toEqual([
+    expect(settingsDrift(wanted({ secretEnvNames: ['A'] }), made({ secretEnvNames: [] }))).toEqual([
       'secret env names: none → A',
     ])
-    expect(configDrift(labels({ secretEnvNames: [] }), labels({ secretEnvNames: ['A'] }))).toEqual([
+    expect(settingsDrift(wanted({ secretEnvNames: [] }), made({ secretEnvNames: ['A'] }))).toEqual([
       'secret env names: A → none',
     ])
-    expect(configDrift(labels({ secretEnvFile: undefined }), labels())).toEqual([
+    expect(settingsDrift(wanted({ secretEnvFile: undefined }), made())).toEqual([
       'secret env file: /home/u/secrets.env → none',
     ])
   })
 
   it('names every setting that differs, in order', () => {
     expect(
-      configDrift(
-        labels(),
-        labels({
+      settingsDrift(
+        wanted(),
+        made({
           workdir: '/elsewhere',
           gh: { mode: 'rw', hostDir: '/h/gh' },
           auth: 'none',
@@ -375,37 +410,56 @@ describe('configDrift', () => {
     ])
   })
 
-  it('leaves out a setting the container has no label for: it cannot be compared', () => {
-    expect(configDrift({ 'io.caiged.gh': 'ro' }, {})).toEqual([])
-    expect(configDrift({ 'io.caiged.secret-env': 'A' }, { 'opencode.port': '4100' })).toEqual([])
-    // The one exception: a container that records no network sat on the default bridge.
-    expect(configDrift(labels(), { 'opencode.port': '4100' })).toEqual(['network: default bridge → own'])
-  })
-
-  it('treats an empty label as none', () => {
-    expect(configDrift({ 'io.caiged.secret-env-file': '' }, { 'io.caiged.secret-env-file': '' })).toEqual([])
+  it('reads a record it cannot parse as not recorded, never as a change', () => {
     expect(
-      configDrift({ 'io.caiged.secret-env-file': '/s.env' }, { 'io.caiged.secret-env-file': '' }),
-    ).toEqual(['secret env file: none → /s.env'])
+      settingsDrift(wanted(), { 'io.caiged.settings': '{"v":1,"gh":', 'opencode.port': '4100' }),
+    ).toEqual(['network: default bridge → own'])
   })
 
-  it('shows an unknown key by its name', () => {
-    expect(configDrift({ 'x.other': 'b' }, { 'x.other': 'a' })).toEqual(['x.other: a → b'])
+  it('reads the containers a caiged before the record made, and finds no change where there is none', () => {
+    for (const r of [
+      request(),
+      request({ git: { mode: 'host', name: 'Ada L', email: 'ada@example.com' }, ssh: { key: '/k' } }),
+      request({
+        resources: { memory: '2g', cpus: 1.5, pids: 300 },
+        publish: [{ container: 3000, host: 3001 }],
+      }),
+      request({ network: { name: 'shared', own: false }, ssh: { agentSocket: '/s' }, auth: 'none' }),
+    ]) {
+      expect(settingsDrift(settingsRecord(r), legacyLabels(r))).toEqual([])
+      // All but the record's version, which only the record has.
+      expect(readSettings(legacyLabels(r))).toEqual({ ...settingsRecord(r), v: undefined })
+    }
+  })
+
+  it('leaves out a setting an old container has no label for: it cannot be compared', () => {
+    expect(settingsDrift(wanted(), { 'opencode.port': '4100' })).toEqual(['network: default bridge → own'])
   })
 
   it('never reports a change whose two sides read the same (gh and auth off)', () => {
-    const requested = labels({ gh: { mode: 'none', hostDir: undefined }, auth: 'none' })
-    const existing = without(requested, ['io.caiged.gh', 'io.caiged.auth'])
-    for (const line of configDrift(requested, existing)) {
+    const r = request({ gh: { mode: 'none', hostDir: undefined }, auth: 'none' })
+    const existing = without(legacyLabels(r), ['io.caiged.gh', 'io.caiged.auth'])
+    for (const line of settingsDrift(settingsRecord(r), existing)) {
       const [, before, after] = /: (.*) → (.*)$/.exec(line) ?? []
       expect(before, line).not.toBe(after)
     }
   })
 
   it('does not ask to recreate a container made before the git, ssh and resources labels', () => {
-    const requested = labels()
-    const existing = without(requested, ['io.caiged.git', 'io.caiged.ssh', 'io.caiged.resources'])
-    expect(configDrift(requested, existing)).toEqual([])
+    const existing = without(legacyLabels(request()), [
+      'io.caiged.git',
+      'io.caiged.ssh',
+      'io.caiged.resources',
+    ])
+    expect(settingsDrift(wanted(), existing)).toEqual([])
+  })
+
+  it('writes one settings label that its reader gives back whole', () => {
+    const r = request({
+      git: { mode: 'agent', name: 'Bot', email: 'b@x' },
+      publish: [{ container: 5173, host: 8080 }],
+    })
+    expect(readSettings(containerLabels(r))).toEqual(settingsRecord(r))
   })
 })
 

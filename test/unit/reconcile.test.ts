@@ -5,12 +5,31 @@ import {
   type ImageState,
   type ReconcileFlags,
 } from '../../src/containers/reconcile.js'
+import { settingsLabels, type SettingsRecord } from '../../src/containers/settings-record.js'
 import { Label } from '../../src/labels.js'
 
 const WORKDIR = '/home/u/work/code/app'
 const FP = 'f'.repeat(32)
-const SETTINGS = { [Label.workdir]: WORKDIR, [Label.ssh]: 'none', [Label.gh]: 'ro' }
-const want = { workdir: WORKDIR, configLabels: SETTINGS, imageFingerprints: [FP] }
+const RECORD: SettingsRecord = {
+  v: 1,
+  workdir: WORKDIR,
+  gh: 'ro',
+  auth: 'copy',
+  dockerSocket: false,
+  secretEnv: [],
+  secretEnvFile: '',
+  volume: 'v',
+  toolsVolume: 't',
+  git: { mode: 'none' },
+  ssh: { kind: 'none' },
+  resources: {},
+  network: 'own',
+  egress: 'open',
+  publish: [],
+}
+const SETTINGS = settingsLabels(RECORD)
+const OTHER_SETTINGS = settingsLabels({ ...RECORD, ssh: { kind: 'agent' } })
+const want = { workdir: WORKDIR, settings: RECORD, imageFingerprints: [FP] }
 
 type State = 'running' | 'stopped' | 'absent'
 type Img = 'current' | 'stale'
@@ -24,7 +43,7 @@ function existing(state: State, o: { settings?: Settings; fingerprint?: string; 
     imageId: o.imageId ?? 'sha256:current',
     labels: {
       ...SETTINGS,
-      ...(o.settings === 'different' ? { [Label.ssh]: 'agent' } : {}),
+      ...(o.settings === 'different' ? OTHER_SETTINGS : {}),
       [Label.port]: '4100',
       [Label.imageFingerprint]: o.fingerprint ?? FP,
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { configLabels, type ContainerSettings } from '../../../src/containers/request.js'
+import { containerLabels, type ContainerSettings } from '../../../src/containers/request.js'
 import { runOptionsFromLabels } from '../../../src/flows/upgrade.js'
 import { Label } from '../../../src/labels.js'
 
@@ -24,7 +24,13 @@ describe('runOptionsFromLabels', () => {
       egress: { mode: 'locked', outward: 'caiged-egress' },
       publish: [{ container: 3000, host: 3001 }],
     }
-    const labels = { ...configLabels(settings), [Label.spin]: 'dev', [Label.project]: 'code-app' }
+    const labels = containerLabels({
+      ...settings,
+      image: 'caiged:dev',
+      opencodeVersion: '1.18.33',
+      hostPort: 4100,
+      imageFingerprint: 'f',
+    })
     expect(runOptionsFromLabels(labels)).toMatchObject({
       workdir: '/home/u/code/app',
       spin: 'dev',
@@ -55,5 +61,15 @@ describe('runOptionsFromLabels', () => {
       sshKey: undefined,
       gitIdentity: 'none',
     })
+  })
+
+  it('keeps the --allow-host/--deny-host the latest run gave', () => {
+    const rules = { allow: ['api.example.com', '*.cdn.example:443'], deny: ['bad.example'] }
+    expect(runOptionsFromLabels({ [Label.workdir]: '/p' }, rules)).toMatchObject({
+      allowHost: ['api.example.com', '*.cdn.example:443'],
+      denyHost: ['bad.example'],
+    })
+    // A container whose runs gave none keeps none (not "whatever the flags default to").
+    expect(runOptionsFromLabels({ [Label.workdir]: '/p' })).toMatchObject({ allowHost: [], denyHost: [] })
   })
 })
