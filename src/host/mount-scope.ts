@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import path from 'node:path'
 import type { Paths } from '../paths.js'
 import { usageError } from '../errors.js'
@@ -45,16 +46,36 @@ export function wideMountReason(
   return undefined
 }
 
-/** Refuses a workdir wider than a project, unless the user said so with --allow-wide-mount. */
+/**
+ * A path with every symbolic link in it (the folder and each parent) followed, as docker's bind
+ * mount follows them; the path itself when it does not exist (yet).
+ */
+function followed(file: string): string {
+  try {
+    return fs.realpathSync.native(file)
+  } catch {
+    return path.resolve(file)
+  }
+}
+
+/**
+ * Refuses a workdir wider than a project, unless the user said so with --allow-wide-mount. Judged
+ * on the path as given and on where it really leads: a link to the home folder, the disk or a
+ * credential folder mounts that folder.
+ */
 export function checkMountScope(
   workdir: string,
   p: Pick<Paths, 'home' | 'configDir' | 'saltFile'>,
   allowWide: boolean,
 ): void {
-  const reason = wideMountReason(workdir, p)
-  if (!reason || allowWide) return
+  if (allowWide) return
+  const real = followed(workdir)
+  const realPaths = { home: followed(p.home), configDir: followed(p.configDir), saltFile: p.saltFile }
+  const reason = wideMountReason(workdir, p) ?? wideMountReason(real, realPaths)
+  if (!reason) return
+  const shown = path.resolve(workdir)
   throw usageError(
-    `Refusing to mount ${path.resolve(workdir)} into the agent's container read-write: ${reason}.`,
+    `Refusing to mount ${shown}${real !== shown ? ` (a link to ${real})` : ''} into the agent's container read-write: ${reason}.`,
     `Run caiged in a project folder, or pass ${WIDE_MOUNT_FLAG} if you really mean to give the agent all of it.`,
   )
 }
