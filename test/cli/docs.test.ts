@@ -1,5 +1,6 @@
 import { execa } from 'execa'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ManifestSchema, displayId, manPages, pageName, type Manifest } from '../../tools/docs/man.js'
@@ -12,6 +13,61 @@ const pkg = readJson('package.json') as { version: string; description: string; 
 const visibleIds = Object.values(manifest.commands)
   .filter((c) => !c.hidden)
   .map((c) => c.id)
+const commandsDir = path.join(repoRoot, 'docs', 'commands')
+/** The flags `npm run build` gives `oclif readme`. */
+const OCLIF_README = ['--multi', '--output-dir', 'docs/commands', '--no-source-links']
+const readText = (file: string): string => fs.readFileSync(path.join(repoRoot, file), 'utf8')
+
+/** Markdown files whose relative links must resolve: the README, CONTRIBUTING, docs/ and bench/. */
+function markdownFiles(): string[] {
+  const files = ['README.md', 'CONTRIBUTING.md', 'bench/README.md']
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(path.join(repoRoot, dir), { withFileTypes: true })) {
+      const rel = path.join(dir, entry.name)
+      if (entry.isDirectory()) walk(rel)
+      else if (entry.name.endsWith('.md')) files.push(rel)
+    }
+  }
+  walk('docs')
+  return files
+}
+
+/** The lines of a Markdown text outside fenced code blocks. */
+function proseLines(text: string): string[] {
+  let fenced = false
+  return text.split('\n').filter((line) => {
+    if (/^\s*```/.test(line)) fenced = !fenced
+    else if (!fenced) return true
+    return false
+  })
+}
+
+/** GitHub's anchors for a file's ATX headings (`## Which proxy, and why` → `which-proxy-and-why`). */
+function anchors(text: string): Set<string> {
+  const slugs = new Set<string>()
+  for (const line of proseLines(text)) {
+    const heading = /^#{1,6} (.*)$/.exec(line)?.[1]
+    if (heading === undefined) continue
+    const slug = heading
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N} _-]/gu, '')
+      .replace(/ /g, '-')
+    slugs.add(slug)
+  }
+  return slugs
+}
+
+/** The relative link targets of a Markdown text (code spans and fenced blocks left out). */
+function relativeLinks(text: string): string[] {
+  const links: string[] = []
+  for (const line of proseLines(text)) {
+    for (const match of line.replace(/`[^`]*`/g, '').matchAll(/\[[^\]]*\]\(([^)\s]+)\)/g)) {
+      const target = match[1] ?? ''
+      if (!/^[a-z][a-z0-9+.-]*:/i.test(target)) links.push(target)
+    }
+  }
+  return links
+}
 
 /** Renders a page as a reader sees it: `man -l`, or groff when man-db is missing. */
 async function render(file: string): Promise<string> {
@@ -44,14 +100,38 @@ describe('generated man pages and command reference', () => {
     }
   })
 
-  it('README: the command reference is what `oclif readme` makes of the manifest', async () => {
-    const result = await execa('npx', ['oclif', 'readme', '--no-source-links', '--dry-run'], {
+  it('README: the command index is what `oclif readme --multi` makes of the manifest', async () => {
+    const result = await execa('npx', ['oclif', 'readme', ...OCLIF_README, '--dry-run'], {
       cwd: repoRoot,
       stdin: 'ignore',
     })
-    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8')
+    const readme = readText('README.md')
     expect(readme).toContain('<!-- commands -->')
     expect(result.stdout.replace(/^replacing .*\n/, '').trim()).toBe(readme.trim())
+  }, 60_000)
+
+  it('docs/commands: one page per topic, each what `oclif readme --multi` writes', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'caiged-docs-'))
+    try {
+      fs.copyFileSync(path.join(repoRoot, 'README.md'), path.join(tmp, 'README.md'))
+      // oclif joins --output-dir to the plugin directory, so it is given relative to it.
+      const outputDir = path.relative(repoRoot, path.join(tmp, 'commands'))
+      const args = ['oclif', 'readme', '--multi', '--no-source-links']
+      args.push('--output-dir', outputDir, '--readme-path', path.join(tmp, 'README.md'))
+      await execa('npx', args, { cwd: repoRoot, stdin: 'ignore' })
+      const wanted = fs.readdirSync(path.join(tmp, 'commands')).sort()
+      const committed = fs.readdirSync(commandsDir).sort()
+      expect(committed).toEqual(wanted)
+      for (const name of wanted) {
+        const text = fs.readFileSync(path.join(tmp, 'commands', name), 'utf8')
+        expect(fs.readFileSync(path.join(commandsDir, name), 'utf8'), name).toBe(text)
+      }
+      // Every command that is not hidden has its section on its topic's page.
+      const pages = committed.map((name) => fs.readFileSync(path.join(commandsDir, name), 'utf8')).join('\n')
+      for (const id of visibleIds) expect(pages).toContain(`## \`caiged ${displayId(id)}`)
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true })
+    }
   }, 60_000)
 
   it('have a page for every command that is not hidden, all listed in package.json "man"', () => {
@@ -79,6 +159,44 @@ describe('generated man pages and command reference', () => {
     expect(text).toContain('--no-connect')
     expect(text).toContain('caiged run . --spin dev')
     expect(text).not.toContain('<%=')
+  })
+})
+
+describe('README as the front door, and the documents it links to', () => {
+  const readme = readText('README.md')
+
+  it('is at most 250 lines', () => {
+    expect(readme.split('\n').length - 1).toBeLessThanOrEqual(250)
+  })
+
+  it('opens with the two commands: install and run the agent, then the whole test suite', () => {
+    const [title, blank, fence, first, second] = readme.split('\n')
+    expect([title, blank, fence]).toEqual(['# caiged', '', '```bash'])
+    const command = (line: string | undefined): string => (line ?? '').replace(/#.*$/, '').trim()
+    expect(command(first)).toBe('npm ci && npm run build && npm link && caiged run . --spin dev')
+    expect(command(second)).toBe('npm test')
+  })
+
+  it('links to every page of docs/, CONTRIBUTING.md and bench/README.md', () => {
+    const linked = new Set(relativeLinks(readme).map((link) => path.normalize(link.split('#')[0] ?? '')))
+    const pages = markdownFiles().filter((file) => file !== 'README.md')
+    expect(pages.filter((file) => !linked.has(file))).toEqual([])
+  })
+
+  it('every relative link in README, CONTRIBUTING, docs/ and bench/ resolves, anchors too', () => {
+    const broken: string[] = []
+    for (const file of markdownFiles()) {
+      const text = readText(file)
+      for (const link of relativeLinks(text)) {
+        const [target, anchor] = link.split('#') as [string, string | undefined]
+        const resolved = target ? path.join(path.dirname(file), target) : file
+        const full = path.join(repoRoot, resolved)
+        if (!fs.existsSync(full)) broken.push(`${file}: ${link} (no ${resolved})`)
+        else if (anchor && resolved.endsWith('.md') && !anchors(fs.readFileSync(full, 'utf8')).has(anchor))
+          broken.push(`${file}: ${link} (no heading #${anchor} in ${resolved})`)
+      }
+    }
+    expect(broken).toEqual([])
   })
 })
 

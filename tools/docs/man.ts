@@ -7,7 +7,7 @@ import { ENVIRONMENT, FILES } from '../../src/paths.js'
 
 /**
  * Man pages, generated from oclif.manifest.json (oclif has no man-page generator; `oclif readme`
- * writes the README's reference). Pure but for reading the bin name: the manifest and package
+ * writes docs/commands/). Pure but for reading the bin name: the manifest and package
  * facts come in, text comes out (generate.ts does the I/O), so the same manifest always gives
  * byte-identical pages: no dates, no locale-dependent sorting. The ENVIRONMENT, FILES and EXIT
  * STATUS sections come from the code's own tables (src/paths.ts, src/errors.ts).
