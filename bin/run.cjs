@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 'use strict'
-// The whole entry point. dist/hot.cjs runs --version and the hot commands (run, connect,
-// containers list) without oclif; everything else goes to oclif in dist/main.js. Most of what a
+// The whole entry point, and the one router. dist/hot-spec.json (written at build time from
+// src/cli/hot-argv.ts and the commands' own definitions: src/cli/hot-spec.ts) says what is hot:
+// --version and the hot commands (run, connect, containers list) go to dist/hot.cjs, which runs
+// them without oclif; everything else, and any argv the hot path does not parse exactly as oclif
+// would, goes to oclif in dist/main.js. Most of what a
 // hot command costs beyond Node itself is V8 compiling that file, so its compiled code is kept
 // between runs as V8 code cache in the user's own cache folder (0700; a file there changes only
 // what the user could change), written after the command ran: it then holds every function the
@@ -15,15 +18,33 @@ const path = require('node:path')
 const vm = require('node:vm')
 
 const hotFile = path.join(__dirname, '..', 'dist', 'hot.cjs')
-// The version flags and the hot commands (tools/bundle.mjs writes it from src/cli/hot-argv.ts and
-// the commands' flags): read here to name the code cache, and handed to the hot path.
-const hotSpec = readJson(path.join(__dirname, '..', 'dist', 'hot-spec.json'))
 const debug = Boolean(process.env.DEBUG && process.env.DEBUG.includes('caiged'))
-if (debug) process.setSourceMapsEnabled(true)
 
-function loadHot() {
-  if (debug) return require(hotFile)
-  return requireWithCodeCache(hotFile)
+function main() {
+  if (debug) process.setSourceMapsEnabled(true)
+  const argv = process.argv.slice(2)
+  // Without the table (a broken install) everything goes to oclif.
+  const hotSpec = readJson(path.join(__dirname, '..', 'dist', 'hot-spec.json'))
+  const route = hotSpec && hotRoute(argv, hotSpec)
+  if (!route) return loadOclif()
+  const hot = debug ? require(hotFile) : requireWithCodeCache(hotFile, route.id)
+  return hot.runHot(route, hotSpec).then((handled) => handled || loadOclif())
+}
+
+/**
+ * Where argv goes by the table: { id: "version" } for a version flag as the first word (oclif
+ * looks only there), { id, argv } for a hot command named by its first words ("containers list"),
+ * with the argv after them; undefined for oclif (help, any other command, a folder as the first
+ * word: the command_not_found hook).
+ */
+function hotRoute(argv, hotSpec) {
+  if (hotSpec.versionFlags.includes(argv[0])) return { id: 'version', argv: argv.slice(1) }
+  let route
+  for (const [id, { words }] of Object.entries(hotSpec.commands)) {
+    if (route && route.words.length >= words.length) continue
+    if (words.every((word, i) => argv[i] === word)) route = { id, words }
+  }
+  return route && { id: route.id, argv: argv.slice(route.words.length) }
 }
 
 function loadOclif() {
@@ -57,23 +78,18 @@ function readJson(file) {
   }
 }
 
-/** Which hot command argv asks for ("version", "run", "containers:list", …), else "other". */
-function hotCommandOf([first = '', second = '']) {
-  if (!hotSpec) return 'other'
-  if (hotSpec.versionFlags.includes(first)) return 'version'
-  const id = [`${first}:${second}`, first].find((c) => Object.hasOwn(hotSpec.commands, c))
-  return id ?? 'other'
-}
-
-/** require(file), with V8's compiled code for it read from and written to the cache folder. */
-function requireWithCodeCache(file) {
+/**
+ * require(file), with V8's compiled code for it read from and written to the cache folder, one
+ * cache per command (`id`: "version", "run", "containers:list", …).
+ */
+function requireWithCodeCache(file, id) {
   const source = fs.readFileSync(file, 'utf8')
   const stat = fs.statSync(file)
   const dir = path.join(cacheDir(), 'code-cache')
   // V8 checks the source's length, not its content: the file's identity is in the name. One file
   // per command, as each compiles its own part of the bundle (a cache holds what ran before it).
   const install = `${stat.ino}-${stat.size}-${Math.trunc(stat.mtimeMs)}`
-  const command = hotCommandOf(process.argv.slice(2)).replace(':', '-')
+  const command = id.replaceAll(':', '-')
   const cacheFile = path.join(dir, `${install}-${process.version}-${command}.bin`)
   let cachedData
   try {
@@ -108,6 +124,6 @@ function requireWithCodeCache(file) {
   return mod.exports
 }
 
-loadHot()
-  .runHotArgv(process.argv.slice(2), hotSpec)
-  .then((handled) => handled || loadOclif())
+if (require.main === module) main()
+// For test/unit/hot-parse.test.ts.
+else module.exports = { hotRoute }

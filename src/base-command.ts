@@ -7,7 +7,7 @@ import { CaigedError } from './errors.js'
  * What every caiged command shares: failures become one clear sentence and a hint with a distinct
  * exit code (in --json mode, a JSON error object), never a stack trace. DEBUG=caiged shows the
  * stack of an unexpected error for a bug report. How they are written lives in cli/output.ts, which
- * the hot path (main.ts) writes with too.
+ * the hot path (src/hot.ts) writes with too.
  */
 export abstract class BaseCommand extends Command {
   private madeDeps: Deps | undefined

@@ -1,9 +1,9 @@
 // The CLI users install, bundled by esbuild from src/ into dist/:
 //
-// - hot.cjs: what bin/run.cjs loads first, one CommonJS file, so that Node needs no ES module
-//   loader for it and bin/run.cjs can keep V8's compiled code between runs on Node 20 (Node ≥ 22
-//   does that itself). It runs --version and the hot commands (run, connect, containers list), and
-//   holds no oclif.
+// - hot.cjs: what bin/run.cjs loads for what dist/hot-spec.json (below) says is hot, one CommonJS
+//   file, so that Node needs no ES module loader for it and bin/run.cjs can keep V8's compiled code
+//   between runs on Node 20 (Node ≥ 22 does that itself). It runs --version and the hot commands
+//   (run, connect, containers list), and holds no oclif.
 // - main.js and chunks: oclif and every command, ES modules in shared chunks, which oclif reads
 //   through its explicit command strategy (commands/index.js) and the hook.
 //
@@ -38,7 +38,7 @@ const result = await build({
 })
 
 await build({
-  entryPoints: { hot: 'src/cli/hot.ts' },
+  entryPoints: { hot: 'src/hot.ts' },
   // Smaller to read and hand to V8 on every run (about 4 ms of a warm run); the source map still
   // names source lines, and names are kept for errors and classes.
   minify: true,
@@ -52,7 +52,7 @@ await build({
   sourcemap: 'linked',
   sourcesContent: false,
   external: ['typescript'],
-  // paths.ts finds the package from its own location, and host/builtins.ts requires from it.
+  // paths.ts finds the package from its own location, and builtins.ts requires from it.
   define: { 'import.meta.url': '__caigedFileUrl' },
   banner: { js: "const __caigedFileUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
@@ -73,8 +73,9 @@ await build({
   if (dynamic) throw new Error(`dist/hot.cjs must not import() at run time, but does: ${dynamic.join(', ')}`)
 })
 
-// The version flags and the hot commands' flag and argument definitions: bin/run.cjs reads them
-// (to name its code cache) and hands them to the hot path's parser (src/cli/hot.ts).
+// The one table of what is hot (src/cli/hot-spec.ts): the version flags, and each hot command's
+// words and flag and argument definitions. bin/run.cjs routes argv by it and hands it to the hot
+// path's parser (src/hot.ts); a command missing from it goes to oclif.
 const { hotSpecs } = await import('../dist/commands/index.js')
 
 fs.writeFileSync('dist/hot-spec.json', `${JSON.stringify(hotSpecs(), null, 2)}\n`)

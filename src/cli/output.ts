@@ -3,7 +3,7 @@ import { CaigedError, ExitCode } from '../errors.js'
 
 /**
  * How caiged's commands write, the one home for both ways a command runs (oclif's, and the hot
- * path of main.ts that runs run, connect and containers list without it): data on stdout, a
+ * path (src/hot.ts) that runs run, connect and containers list without it): data on stdout, a
  * failure as one sentence and a hint (or a JSON error object), warnings on one greppable line.
  */
 export function printJson(value: unknown): void {

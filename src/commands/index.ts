@@ -58,21 +58,24 @@ export const COMMANDS = {
 }
 
 /**
- * dist/hot-spec.json (tools/bundle.mjs writes it): the version flags and the hot commands' specs,
- * from the commands' own definitions, for bin/run.cjs and the hot path. oclif's pass-through parse functions are told apart from a
- * command's own by their source.
+ * dist/hot-spec.json (tools/bundle.mjs writes it; src/cli/hot-spec.ts): the version flags and each
+ * hot command's words and spec, from the commands' own definitions, the one table bin/run.cjs routes
+ * by and the hot path parses by. A command the hot parser cannot take on is left out (oclif runs
+ * it). oclif's pass-through parse functions are told apart from a command's own by their source.
  */
 export function hotSpecs(): {
   versionFlags: string[]
-  commands: Record<HotCommand, CommandSpec | undefined>
+  commands: Partial<Record<HotCommand, CommandSpec>>
 } {
   const identity = [
     String(Flags.string({}).parse),
     String(Flags.boolean({}).parse),
     String(Args.string({}).parse),
   ]
-  const commands = Object.fromEntries(
-    HOT_COMMANDS.map((id) => [id, hotSpecOf(COMMANDS[id] as CommandDefinition, identity)]),
-  ) as Record<HotCommand, CommandSpec | undefined>
+  const commands: Partial<Record<HotCommand, CommandSpec>> = {}
+  for (const id of HOT_COMMANDS) {
+    const spec = hotSpecOf(id, COMMANDS[id] as CommandDefinition, identity)
+    if (spec) commands[id] = spec
+  }
   return { versionFlags: VERSION_FLAGS, commands }
 }
