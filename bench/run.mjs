@@ -14,6 +14,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { opencodeVersions } from '../test/support/opencode-versions.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const bin = path.join(root, 'bin', 'run.cjs')
@@ -31,7 +32,8 @@ const nodeThenDocker = (...args) => [
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'caiged-bench-'))
 const prefix = `cgbench${process.pid}`
-const version = execFileSync('npm', ['view', 'opencode-ai', 'version'], { encoding: 'utf8' }).trim()
+// The OpenCode the tests pin (one place: test/support/opencode-versions.mjs).
+const version = opencodeVersions.current
 const clientPrefix = path.join(os.tmpdir(), `caiged-e2e-opencode-${version}`)
 if (!fs.existsSync(path.join(clientPrefix, 'node_modules', '.bin', 'opencode'))) {
   execFileSync(

@@ -3,11 +3,10 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { derivePassword } from '../../src/secrets/password.js'
 import { basicAuth } from '../../src/opencode/health.js'
 import { caiged, repoRoot } from '../support/cli.js'
 import { docker } from '../support/docker.js'
-import { e2eWorld } from '../support/e2e-env.js'
+import { e2eWorld, type RunJson } from '../support/e2e-env.js'
 import { describeEngine, testBaseImage } from '../support/engine.js'
 
 /**
@@ -78,11 +77,8 @@ describeEngine('agent round trip through the real OpenCode server, with a fake m
       { env: world.env },
     )
     expect(result.exitCode, result.stderr).toBe(0)
-    ;({ name, url } = JSON.parse(result.stdout) as { name: string; url: string })
-    password = derivePassword(
-      name,
-      fs.readFileSync(path.join(world.env.XDG_CONFIG_HOME as string, 'caiged', 'salt'), 'utf8').trim(),
-    )
+    ;({ name, url } = JSON.parse(result.stdout) as RunJson)
+    password = world.password(name)
   }, 600_000)
 
   afterAll(() => {

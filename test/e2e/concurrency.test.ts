@@ -2,18 +2,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { basicAuth } from '../../src/opencode/health.js'
-import { derivePassword } from '../../src/secrets/password.js'
 import { caiged } from '../support/cli.js'
 import { docker } from '../support/docker.js'
-import { e2eWorld } from '../support/e2e-env.js'
+import { e2eWorld, type RunJson } from '../support/e2e-env.js'
 import { describeEngine } from '../support/engine.js'
-
-interface RunJson {
-  name: string
-  url: string
-  port: number
-  action: string
-}
 
 /** How often each race is run in a row: a race that passes once may still lose one time in ten. */
 const ROUNDS = 20
@@ -26,11 +18,6 @@ describeEngine('concurrency: racing commands on one container, on the real engin
     docker(['ps', '-a', '--filter', `name=^${name}$`, '--format', '{{.ID}} {{.State}}'])
       .split('\n')
       .filter(Boolean)
-  const password = (name: string) =>
-    derivePassword(
-      name,
-      fs.readFileSync(path.join(world.env.XDG_CONFIG_HOME as string, 'caiged', 'salt'), 'utf8').trim(),
-    )
   /** What a failed command said: its "Error:" line, or under --json the error object's message. */
   const said = (r: { stdout: string; stderr: string }) => {
     if (r.stdout.trimStart().startsWith('{')) {
@@ -67,7 +54,7 @@ describeEngine('concurrency: racing commands on one container, on the real engin
       expect([ra.action, rb.action]).toContain('created')
       expect(containersNamed(ra.name)).toHaveLength(1)
       const health = await fetch(`${ra.url}/global/health`, {
-        headers: { authorization: basicAuth(password(ra.name)) },
+        headers: { authorization: basicAuth(world.password(ra.name)) },
       })
       expect(health.status).toBe(200)
       // The next round races a create again.

@@ -3,20 +3,11 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { derivePassword } from '../../src/secrets/password.js'
 import { basicAuth } from '../../src/opencode/health.js'
 import { caiged, caigedBin, repoRoot } from '../support/cli.js'
 import { docker } from '../support/docker.js'
-import { commandLinesDuring, e2eWorld } from '../support/e2e-env.js'
+import { commandLinesDuring, e2eWorld, type RunJson } from '../support/e2e-env.js'
 import { describeEngine } from '../support/engine.js'
-
-interface RunJson {
-  name: string
-  url: string
-  port: number
-  action: string
-  opencodeVersion: string
-}
 
 describeEngine('caiged run, connect and containers against the real engine and OpenCode', () => {
   let world: ReturnType<typeof e2eWorld>
@@ -32,15 +23,10 @@ describeEngine('caiged run, connect and containers against the real engine and O
         result.exitCode === 0 && args.includes('--json') ? (JSON.parse(result.stdout) as RunJson) : undefined,
     }
   }
-  const password = (name: string) =>
-    derivePassword(
-      name,
-      fs.readFileSync(path.join(world.env.XDG_CONFIG_HOME as string, 'caiged', 'salt'), 'utf8').trim(),
-    )
   const api = async (r: RunJson, p: string, init: RequestInit = {}) =>
     fetch(`${r.url}${p}`, {
       ...init,
-      headers: { authorization: basicAuth(password(r.name)), 'content-type': 'application/json' },
+      headers: { authorization: basicAuth(world.password(r.name)), 'content-type': 'application/json' },
     })
 
   beforeAll(() => {
@@ -62,7 +48,7 @@ describeEngine('caiged run, connect and containers against the real engine and O
     expect(first.opencodeVersion).toBe(world.clientVersion)
 
     // No secret in any process's command line while run executed.
-    const pw = password(first.name)
+    const pw = world.password(first.name)
     const leaks = [...commandLines].filter((c) => c.includes(pw) || c.includes(secretValue))
     expect(leaks).toEqual([])
     expect([...commandLines].some((c) => c.includes('docker create ') && c.includes('-e E2E_SECRET'))).toBe(
@@ -269,7 +255,7 @@ describeEngine('caiged run, connect and containers against the real engine and O
         }
         expect(screen).toContain('EXIT=0')
       })
-      const pw = password(first.name)
+      const pw = world.password(first.name)
       expect([...commandLines].filter((c) => c.includes(pw))).toEqual([])
       expect([...commandLines].some((c) => c.includes(`attach ${first.url} --dir /workspace`))).toBe(true)
     } finally {

@@ -210,7 +210,11 @@ describeEngine(
       expect(log.exitCode, log.stderr).toBe(0)
       const rows = JSON.parse(log.stdout) as { destination: string; decision: string; count: number }[]
       expect(rows).toContainEqual(
-        expect.objectContaining({ destination: 'denied.test:80', decision: 'denied' }),
+        expect.objectContaining({
+          destination: 'denied.test:80',
+          decision: 'denied',
+          fix: `caiged egress allow ${name} denied.test`,
+        }),
       )
       expect(rows).toContainEqual(
         expect.objectContaining({ destination: 'denied.test:443', decision: 'denied' }),

@@ -5,13 +5,8 @@ import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { caiged } from '../support/cli.js'
 import { docker } from '../support/docker.js'
-import { commandLinesDuring, e2eWorld } from '../support/e2e-env.js'
+import { commandLinesDuring, e2eWorld, type RunJson } from '../support/e2e-env.js'
 import { describeEngine } from '../support/engine.js'
-
-interface RunJson {
-  name: string
-  action: string
-}
 
 describeEngine('what a container gets from the host: project, credentials, secrets, socket', () => {
   let world: ReturnType<typeof e2eWorld>

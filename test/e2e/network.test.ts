@@ -2,12 +2,8 @@ import { execFileSync } from 'node:child_process'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { caiged } from '../support/cli.js'
 import { docker } from '../support/docker.js'
-import { e2eWorld } from '../support/e2e-env.js'
+import { e2eWorld, type RunJson } from '../support/e2e-env.js'
 import { describeEngine } from '../support/engine.js'
-
-interface RunJson {
-  name: string
-}
 
 describeEngine('isolation: every agent on a network of its own, never the default bridge', () => {
   let world: ReturnType<typeof e2eWorld>

@@ -5,10 +5,10 @@ import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { Label } from '../../src/labels.js'
 import { basicAuth } from '../../src/opencode/health.js'
-import { derivePassword } from '../../src/secrets/password.js'
 import { caiged, caigedBin, repoRoot } from '../support/cli.js'
 import { docker } from '../support/docker.js'
-import { commandLinesDuring, e2eWorld, sharedCacheDir } from '../support/e2e-env.js'
+import { commandLinesDuring, e2eWorld, sharedCacheDir, type RunJson } from '../support/e2e-env.js'
+import { opencodeVersions } from '../support/opencode-versions.mjs'
 import {
   authPasswordFile,
   authRegistry,
@@ -19,8 +19,8 @@ import {
   testRegistry,
 } from '../support/registry.js'
 
-/** The newest OpenCode both opencode-linux-x64 and opencode-linux-arm64 have on the npm registry here. */
-const BOTH_ARCHS_VERSION = '1.18.18'
+/** An OpenCode both opencode-linux-x64 and opencode-linux-arm64 have on the npm registry. */
+const BOTH_ARCHS_VERSION = opencodeVersions.older
 
 interface Published {
   target: string
@@ -151,12 +151,6 @@ describeRegistry('publishing: caiged bake --push to a real registry, two platfor
     docker(['image', 'rm', '-f', dev.ref])
   }, 120_000)
 
-  interface RunJson {
-    name: string
-    url: string
-    action: string
-    image: { ref: string; digest?: string; source: string }
-  }
   /** A teammate's machine: the same image prefix, no caiged image in its engine, the registry set. */
   const teammate = (extraEnv: Record<string, string> = {}) => {
     const env = {
@@ -169,8 +163,6 @@ describeRegistry('publishing: caiged bake --push to a real registry, two platfor
       caiged(['run', project, '--spin', 'dev', '--no-connect', '--json', ...args], { env })
     return { env, run }
   }
-  const saltOf = () =>
-    fs.readFileSync(path.join(world.env.XDG_CONFIG_HOME as string, 'caiged', 'salt'), 'utf8').trim()
 
   it('run starts a healthy container from the published image: source registry, its digest recorded, no bake', async () => {
     const dev = images.find((i) => i.target === 'spin-dev') as Published
@@ -196,7 +188,7 @@ describeRegistry('publishing: caiged bake --push to a real registry, two platfor
       gatewayImages[0]?.ref,
     )
     const health = await fetch(`${json.url}/global/health`, {
-      headers: { authorization: basicAuth(derivePassword(json.name, saltOf())) },
+      headers: { authorization: basicAuth(world.password(json.name)) },
     })
     expect(health.status).toBe(200)
     const again = await run(world.project('team'))
@@ -290,8 +282,10 @@ describeRegistry('publishing: caiged bake --push to a real registry, two platfor
     docker(['image', 'rm', '-f', privateRef])
   }, 300_000)
 
-  it('a host user whose uid is not 1000 gets a uid layer: files the agent writes are theirs', async () => {
-    if (process.getuid?.() !== 0) return expect(process.getuid?.()).not.toBe(0) // needs root to make the user
+  it('a host user whose uid is not 1000 gets a uid layer: files the agent writes are theirs', async (context) => {
+    if (process.getuid?.() !== 0) {
+      context.skip('needs root: it makes a host user with uid 1234 and hands it the docker socket')
+    }
     const user = 'caiged-e2e-uid'
     const group = 'caiged-e2e-pubdocker'
     execFileSync('groupadd', ['-f', group])

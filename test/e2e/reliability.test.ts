@@ -5,23 +5,16 @@ import net from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { MANAGED_FILTER } from '../../src/labels.js'
-import { derivePassword } from '../../src/secrets/password.js'
 import { candidatePorts } from '../../src/containers/ports.js'
 import { volumeName, type ContainerRequest } from '../../src/containers/request.js'
 import { ContainerService } from '../../src/containers/service.js'
+import { systemClock } from '../../src/deps.js'
 import { Docker } from '../../src/docker/index.js'
 import { basicAuth } from '../../src/opencode/health.js'
 import { caiged, caigedBin, repoRoot } from '../support/cli.js'
 import { docker, imageLabels } from '../support/docker.js'
-import { e2eWorld } from '../support/e2e-env.js'
+import { e2eWorld, type RunJson } from '../support/e2e-env.js'
 import { describeEngine } from '../support/engine.js'
-
-interface RunJson {
-  name: string
-  url: string
-  port: number
-  action: string
-}
 
 describeEngine(
   'reliability: load and fault drills, each ending in a working container with its sessions',
@@ -38,9 +31,8 @@ describeEngine(
       return JSON.parse(result.stdout) as RunJson
     }
     const salt = () => path.join(world.env.XDG_CONFIG_HOME as string, 'caiged', 'salt')
-    const password = (name: string) => derivePassword(name, fs.readFileSync(salt(), 'utf8').trim())
     const get = (r: RunJson, p: string) =>
-      fetch(`${r.url}${p}`, { headers: { authorization: basicAuth(password(r.name)) } })
+      fetch(`${r.url}${p}`, { headers: { authorization: basicAuth(world.password(r.name)) } })
     const sessionIds = async (r: RunJson) =>
       ((await (await get(r, '/session?directory=%2Fworkspace')).json()) as { id: string }[]).map((s) => s.id)
     /** After a fault: `run` brings the container back, healthy, on its port, with its session. */
@@ -58,7 +50,7 @@ describeEngine(
       main = await run(world.project('main'))
       const created = await fetch(`${main.url}/session?directory=%2Fworkspace`, {
         method: 'POST',
-        headers: { authorization: basicAuth(password(main.name)), 'content-type': 'application/json' },
+        headers: { authorization: basicAuth(world.password(main.name)), 'content-type': 'application/json' },
         body: JSON.stringify({ title: 'survivor' }),
       })
       session = ((await created.json()) as { id: string }).id
@@ -110,7 +102,10 @@ describeEngine(
       await new Promise((r) => squatter.once('listening', r))
       const name = `${world.prefix}-dev-race`
       try {
-        const service = new ContainerService(new Docker(), { portLooksFree: async () => true })
+        const service = new ContainerService(new Docker(), {
+          clock: systemClock,
+          portLooksFree: async () => true,
+        })
         const request: Omit<ContainerRequest, 'hostPort'> = {
           name,
           image: `${world.prefix}:dev`,

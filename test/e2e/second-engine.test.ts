@@ -3,10 +3,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { basicAuth } from '../../src/opencode/health.js'
-import { derivePassword } from '../../src/secrets/password.js'
 import { caiged } from '../support/cli.js'
 import { docker } from '../support/docker.js'
-import { e2eWorld } from '../support/e2e-env.js'
+import { e2eWorld, type RunJson } from '../support/e2e-env.js'
 import { e2eRequired, engineProblem, testBaseImage } from '../support/engine.js'
 
 /** The second engine .ci/docker-engine-b.sh starts: another machine's engine, as far as caiged knows. */
@@ -90,17 +89,14 @@ describe.skipIf(engineProblem !== undefined || (problem !== undefined && !e2eReq
       )
       const result = await run(world.project('there'))
       expect(result.exitCode, `${result.stderr.slice(-2000)}\n${result.stdout.slice(-3000)}`).toBe(0)
-      const json = JSON.parse(result.stdout) as { name: string; url: string; image: { source: string } }
+      const json = JSON.parse(result.stdout) as RunJson
       expect(json.image.source).toBe('build')
       expect(docker(['inspect', '--format', '{{.State.Running}}', json.name], { env: onB })).toBe('true')
       expect(docker(['ps', '-aq', '--filter', `name=^${json.name}$`])).toBe('')
       expect(docker(['image', 'ls', '-q', `${world.prefix}:lite`], { env: onB })).not.toBe('')
       expect(docker(['image', 'ls', '-q', `${world.prefix}:lite`])).toBe('')
-      const salt = fs
-        .readFileSync(path.join(world.env.XDG_CONFIG_HOME as string, 'caiged', 'salt'), 'utf8')
-        .trim()
       const health = await fetch(`${json.url}/global/health`, {
-        headers: { authorization: basicAuth(derivePassword(json.name, salt)) },
+        headers: { authorization: basicAuth(world.password(json.name)) },
       })
       expect(health.status).toBe(200)
       expect((await run(world.project('there'))).exitCode).toBe(0)

@@ -1,15 +1,13 @@
-import fs from 'node:fs'
-import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { basicAuth } from '../../src/opencode/health.js'
-import { derivePassword } from '../../src/secrets/password.js'
 import { caiged } from '../support/cli.js'
 import { docker } from '../support/docker.js'
 import { e2eWorld } from '../support/e2e-env.js'
 import { describeEngine } from '../support/engine.js'
+import { opencodeVersions } from '../support/opencode-versions.mjs'
 
 /** An older OpenCode than the host client's (npm has it, for both platforms). */
-const OLD_VERSION = '1.18.18'
+const OLD_VERSION = opencodeVersions.older
 
 describeEngine('containers outdated and upgrade: to the host’s OpenCode, sessions and tools kept', () => {
   let world: ReturnType<typeof e2eWorld>
@@ -20,12 +18,7 @@ describeEngine('containers outdated and upgrade: to the host’s OpenCode, sessi
     fetch(`${url}${p}`, {
       method: body ? 'POST' : 'GET',
       headers: {
-        authorization: basicAuth(
-          derivePassword(
-            name,
-            fs.readFileSync(path.join(world.env.XDG_CONFIG_HOME as string, 'caiged', 'salt'), 'utf8').trim(),
-          ),
-        ),
+        authorization: basicAuth(world.password(name)),
         'content-type': 'application/json',
       },
       body: body ? JSON.stringify(body) : undefined,

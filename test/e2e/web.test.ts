@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { caiged, caigedBin } from '../support/cli.js'
 import { e2eWorld } from '../support/e2e-env.js'
 import { e2eRequired, engineProblem } from '../support/engine.js'
-import { derivePassword } from '../../src/secrets/password.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const haveChromium = fs.existsSync(CHROMIUM)
@@ -77,10 +76,7 @@ describe.skipIf(engineProblem !== undefined || !haveChromium)(
 
     it('loads the web UI on the workspace, with the spin’s agent, in headless Chromium', async () => {
       const url = await startWeb()
-      const password = derivePassword(
-        name,
-        fs.readFileSync(path.join(world.env.XDG_CONFIG_HOME as string, 'caiged', 'salt'), 'utf8').trim(),
-      )
+      const password = world.password(name)
       // The link holds a single-use token, never the password.
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/__caiged\/admit\/[\w-]{43}$/)
       expect(url).not.toContain(password)

@@ -3,18 +3,25 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import type { RunData } from '../../src/cli/run.js'
+import { derivePassword } from '../../src/secrets/password.js'
 import { docker } from './docker.js'
 import { testBaseImage } from './engine.js'
+import { opencodeVersions } from './opencode-versions.mjs'
+
+/** What `caiged run --json` prints. */
+export type RunJson = RunData
 
 /** Downloaded OpenCode packages, shared by every e2e file and run (npm verifies them; so does caiged). */
 export const sharedCacheDir = path.join(os.tmpdir(), 'caiged-e2e-cache')
 
 /**
- * The host's OpenCode client, from the npm package opencode-ai at the registry's latest version
- * (what caiged bakes into images when the host has none): installed once into a temp prefix.
+ * The host's OpenCode client, from the npm package opencode-ai at the pinned version
+ * (opencode-versions.mjs; what caiged bakes into images when the host has none): installed once
+ * into a temp prefix.
  */
 export function hostClientBinDir(): { binDir: string; version: string } {
-  const version = execFileSync('npm', ['view', 'opencode-ai', 'version'], { encoding: 'utf8' }).trim()
+  const version = opencodeVersions.current
   const prefix = path.join(os.tmpdir(), `caiged-e2e-opencode-${version}`)
   const binDir = path.join(prefix, 'node_modules', '.bin')
   if (!fs.existsSync(path.join(binDir, 'opencode'))) {
@@ -52,6 +59,11 @@ export function e2eWorld(label: string) {
     root,
     env,
     clientVersion: client.version,
+    /** The server password of this world's container `name`: derived from it and the world's salt. */
+    password(name: string): string {
+      const salt = fs.readFileSync(path.join(env.XDG_CONFIG_HOME as string, 'caiged', 'salt'), 'utf8')
+      return derivePassword(name, salt.trim())
+    },
     /** A project folder the image's agent user (uid 1000 when tests run as root) can write. */
     project(name: string): string {
       const dir = path.join(root, 'projects', name)

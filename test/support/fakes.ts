@@ -169,6 +169,8 @@ export function testDeps(
     throw new Error(`unexpected ${what}`)
   }
   const docker = new Docker(fake)
+  // One clock for the flow and its services: no real timer runs in a unit test.
+  const clock = { now: () => Date.now(), sleep: async () => undefined }
   return {
     root,
     fake,
@@ -177,6 +179,7 @@ export function testDeps(
     paths: paths(env),
     docker,
     containers: new ContainerService(docker, {
+      clock,
       portLooksFree: async () => true,
       waitForServer: o.waitForServer ?? (async () => ({ healthy: true, version: '1.18.33' })),
     }),
@@ -189,7 +192,7 @@ export function testDeps(
     hostOpencode: { version: async () => '1.18.33', attach: unexpected('attach'), ...o.hostOpencode },
     hostGit: { identity: async () => ({ name: 'Ada Lovelace', email: 'ada@example.invalid' }) },
     io: recorded,
-    clock: { now: () => Date.now(), sleep: async () => undefined },
+    clock,
     hostIds: { uid: 1000, gid: 1000 },
     caigedVersion: '0.1.0',
     config: async () => ({}),

@@ -1,8 +1,11 @@
-import { existsSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runProcess, startAhead } from '../../src/process/spawn.js'
+
+/** Every callback and promise job queued so far has run (a macrotask turn comes after them all). */
+const settled = () => new Promise((resolve) => setImmediate(resolve))
 
 describe('runProcess', () => {
   it('tells each line of both streams as it comes, the unfinished last one at the end', async () => {
@@ -28,21 +31,29 @@ describe('runProcess', () => {
     startAhead('sh', ['-c', 'echo ahead'])
     expect((await runProcess('sh', ['-c', 'echo ahead'], { env: { X: '1' } })).stdout).toBe('ahead')
   })
+
   it('starts one kept to start later only then, and a call asking sooner waits for that one', async () => {
-    const file = path.join(os.tmpdir(), `caiged-spawn-${process.pid}-${Date.now()}`)
-    // The process writes the file: it has run exactly when the file exists.
-    const args = ['-c', `echo started >> ${file}; cat ${file}`]
-    let release!: () => void
-    const after = new Promise<void>((resolve) => (release = resolve))
-    startAhead('sh', args, { after })
-    const asked = runProcess('sh', args)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(existsSync(file)).toBe(false)
-    release()
-    const result = await asked
-    rmSync(file, { force: true })
-    // One process: the one kept, started once `after` settled.
-    expect(result.stdout).toBe('started')
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'caiged-spawn-'))
+    const file = path.join(dir, 'runs')
+    // A child gets this process's environment as it is when it is spawned: the phase it echoes says
+    // when that was, whatever the machine's load. Each run adds a line, so the file counts them.
+    const args = ['-c', `echo "$CAIGED_TEST_SPAWN_PHASE" >> ${file}; cat ${file}`]
+    process.env.CAIGED_TEST_SPAWN_PHASE = 'before after settled'
+    try {
+      let release!: () => void
+      const after = new Promise<void>((resolve) => (release = resolve))
+      startAhead('sh', args, { after })
+      const asked = runProcess('sh', args)
+      await settled()
+      process.env.CAIGED_TEST_SPAWN_PHASE = 'after settled'
+      release()
+      // One process, the one kept, spawned only once `after` had settled: one spawned sooner (by
+      // startAhead or by the call asking) would have echoed the earlier phase.
+      expect((await asked).stdout).toBe('after settled')
+    } finally {
+      delete process.env.CAIGED_TEST_SPAWN_PHASE
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('starts one kept for later also when what it waits for fails', async () => {
@@ -60,7 +71,8 @@ describe('runProcess', () => {
     expect((await started).stdout).toBe('handed')
     let taken: string | undefined
     const asked = runProcess('sh', args).then((r) => (taken = r.stdout))
-    await new Promise((resolve) => setTimeout(resolve, 30))
+    // The result is already there: handed on without waiting, it would be taken by now.
+    await settled()
     expect(taken).toBeUndefined()
     release()
     await asked
