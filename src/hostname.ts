@@ -1,4 +1,4 @@
-import { lazyCrypto } from './host/builtins.js'
+import { lazyCrypto } from './builtins.js'
 
 /**
  * Linux caps a hostname label at 63 bytes, and so does DNS: a container's name doubles as its

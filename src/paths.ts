@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { lazyOs } from './host/builtins.js'
+import { lazyOs } from './builtins.js'
 
 /**
  * Every environment variable caiged reads and every file it keeps: the one home of both. The man
@@ -92,7 +92,7 @@ function xdgDir(value: string | undefined, home: string, ...fallback: string[]):
 }
 
 /** Pure: the environment is passed in, so tests never touch the real home directory. */
-export function paths(env: NodeJS.ProcessEnv = process.env): Paths {
+export function paths(env: NodeJS.ProcessEnv): Paths {
   // What os.homedir() returns when HOME is set, without loading node:os.
   const home = env.HOME || lazyOs().homedir()
   const config = xdgDir(env.XDG_CONFIG_HOME, home, '.config')
@@ -112,9 +112,9 @@ export function paths(env: NodeJS.ProcessEnv = process.env): Paths {
   }
 }
 
-export const configDir = (env: NodeJS.ProcessEnv = process.env): string => paths(env).configDir
-export const saltFile = (env: NodeJS.ProcessEnv = process.env): string => paths(env).saltFile
-export const cacheDir = (env: NodeJS.ProcessEnv = process.env): string => paths(env).cacheDir
+export const configDir = (env: NodeJS.ProcessEnv): string => paths(env).configDir
+export const saltFile = (env: NodeJS.ProcessEnv): string => paths(env).saltFile
+export const cacheDir = (env: NodeJS.ProcessEnv): string => paths(env).cacheDir
 
 /**
  * The installed package's root: bake/, docker/ and spins/ ship inside it. Found by walking up from

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
-import { spinEgressLabel } from '../egress/resolve.js'
 import { Label, labelName } from '../labels.js'
 import { hclMap, hclString } from './hcl.js'
+import { spinEgressLabel } from './spin-egress-label.js'
 
 /** One spin as the build sees it: its prepared context folder and what identifies its content. */
 export interface SpinBuild {

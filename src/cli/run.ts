@@ -102,7 +102,14 @@ export async function executeRun(
   )
   if (flags['no-connect']) return { data, exitCode: 0 }
   const exitCode = await attachTui(
-    { name: result.name, port: result.port, password, serverVersion: result.opencodeVersion, hostVersion },
+    {
+      name: result.name,
+      port: result.port,
+      password,
+      serverVersion: result.opencodeVersion,
+      hostVersion,
+      gated: result.egress !== 'open',
+    },
     d,
   )
   return { data: undefined, exitCode }

@@ -3,10 +3,11 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod/v3'
 import { lazySchema } from '../lazy-schema.js'
+import { HostRules } from '../egress/config-schema.js'
 import { EGRESS_MODES } from '../egress/presets.js'
 import { DebianPackages } from '../spins/manifest.js'
 import { SPIN_NAME_PATTERN } from '../spins/names.js'
-import { HostRules, PublishPorts, ResourcesSchema, SecretEnvNames, type UserConfig } from './schema.js'
+import { PublishPorts, ResourcesSchema, SecretEnvNames, type UserConfig } from './schema.js'
 import { readConfigFile } from './store.js'
 
 /** The project's own settings, committed with it beside .caiged/spins/. */

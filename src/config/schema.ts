@@ -1,36 +1,11 @@
 import { z } from 'zod/v3'
-import { EGRESS_MODES } from '../egress/presets.js'
 import { parsePublish } from '../containers/publish.js'
-import { parseHostRule } from '../egress/rules.js'
+import { EgressConfigSchema } from '../egress/config-schema.js'
+import { parsedBy } from '../parsed-by.js'
 import { SPIN_NAME_PATTERN } from '../spins/names.js'
 
 /** A registry host (with an optional port) and namespace path: where published images live. */
 export const REGISTRY_PATH = /^[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/
-
-/** A string the given parser accepts; its one-sentence refusal becomes the issue's message. */
-function parsedBy(parse: (text: string) => unknown) {
-  return z.string().superRefine((value, ctx) => {
-    try {
-      parse(value)
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message })
-    }
-  })
-}
-
-/** A list of egress rules ("host", "*.domain", "10.0.0.5", each with an optional ":port"). */
-export const HostRules = z.array(parsedBy(parseHostRule))
-
-/** Egress: the preset, rules added to it, and the network gateways go out through. */
-export const EgressConfigSchema = z.strictObject({
-  mode: z.enum(EGRESS_MODES).optional(),
-  allow: HostRules.optional(),
-  deny: HostRules.optional(),
-  network: z
-    .string()
-    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, 'must be a Docker network name')
-    .optional(),
-})
 
 /** Dev-server ports to publish on 127.0.0.1, "PORT[:HOSTPORT]" each. */
 export const PublishPorts = z.array(parsedBy(parsePublish))

@@ -6,12 +6,12 @@ import { paths } from '../paths.js'
 import type { z } from 'zod/v3'
 import { UserConfigSchema, configProblems, type UserConfig } from './schema.js'
 
-export function configFile(env: NodeJS.ProcessEnv = process.env): string {
+export function configFile(env: NodeJS.ProcessEnv): string {
   return paths(env).configFile
 }
 
 /** The user's config; an absent file is an empty config, an invalid one a precise error. */
-export async function loadUserConfig(file: string = configFile()): Promise<UserConfig> {
+export async function loadUserConfig(file: string): Promise<UserConfig> {
   return (
     (await readConfigFile(
       file,
@@ -56,7 +56,7 @@ export async function readConfigFile<T>(
 }
 
 /** Writes a validated config atomically (a crash never leaves half a file). */
-export async function saveUserConfig(config: UserConfig, file: string = configFile()): Promise<void> {
+export async function saveUserConfig(config: UserConfig, file: string): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
   const tmp = `${file}.${process.pid}.tmp`
   await fs.writeFile(tmp, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 })

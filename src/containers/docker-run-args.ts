@@ -1,6 +1,7 @@
 import { proxyUrl } from '../egress/names.js'
 import { Label } from '../labels.js'
-import { ContainerPath, PASSWORD_ENV, containerLabels, type ContainerRequest } from './request.js'
+import { ContainerPath, PASSWORD_ENV, type ContainerRequest } from './request.js'
+import { containerLabels } from './settings-record.js'
 import { SERVER_PORT } from './server.js'
 
 /**

@@ -32,7 +32,7 @@ export function slugify(value: string): string {
 }
 
 /** IMAGE_PREFIX, validated: it names images and prefixes container names, so it must suit both. */
-export function imagePrefix(env: NodeJS.ProcessEnv = process.env): string {
+export function imagePrefix(env: NodeJS.ProcessEnv): string {
   const prefix = env.IMAGE_PREFIX?.trim() || DEFAULT_PREFIX
   if (prefix.length > 30 || !PREFIX_PATTERN.test(prefix)) {
     throw usageError(

@@ -61,12 +61,27 @@ export type Decision =
       build: string[]
     }
 
+/** A decision that needs nothing more: what to do with the container (never 'inspect-image'). */
+export type Settled = Exclude<Decision, { action: 'inspect-image' }>
+
 /**
  * The whole "what does `run` do with this container" table, as one pure function. It is asked
  * first without the image (the warm path needs none: a container whose fingerprint matches runs a
  * current image); when the answer depends on the image it says 'inspect-image', and is asked again
- * with it.
+ * with it, when it always settles.
  */
+export function decide(
+  existing: ExistingContainer | undefined,
+  want: WantedContainer,
+  image: ImageState,
+  flags: ReconcileFlags,
+): Settled
+export function decide(
+  existing: ExistingContainer | undefined,
+  want: WantedContainer,
+  image: ImageState | undefined,
+  flags: ReconcileFlags,
+): Decision
 export function decide(
   existing: ExistingContainer | undefined,
   want: WantedContainer,

@@ -1,7 +1,5 @@
 import type { EgressMode } from '../egress/presets.js'
 import type { PublishedPort } from './publish.js'
-import { Label } from '../labels.js'
-import { settingsLabels, settingsRecord } from './settings-record.js'
 import { fitHostname } from '../hostname.js'
 
 /** Where things live inside the container (the image's user is `agent`, HOME /home/agent). */
@@ -70,22 +68,6 @@ export interface ContainerRequest extends ContainerSettings {
   imageDigest?: string
   /** Set exactly when egress.mode is not open. */
   gateway?: GatewayRequest
-}
-
-/** The labels a container made from this request carries; its settings are compared on reuse. */
-export function containerLabels(request: ContainerRequest): Record<string, string> {
-  return {
-    [Label.managed]: 'true',
-    [Label.spin]: request.spin,
-    [Label.project]: request.project,
-    [Label.port]: String(request.hostPort),
-    [Label.legacyPort]: String(request.hostPort),
-    [Label.opencodeVersion]: request.opencodeVersion,
-    [Label.imageFingerprint]: request.imageFingerprint,
-    ...(request.imageSource ? { [Label.imageSource]: request.imageSource } : {}),
-    ...(request.imageDigest ? { [Label.imageDigest]: request.imageDigest } : {}),
-    ...settingsLabels(settingsRecord(request)),
-  }
 }
 
 /** The bridge network of a container's own, named within a hostname label like its gateway. */

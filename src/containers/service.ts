@@ -2,13 +2,14 @@ import type { Docker } from '../docker/index.js'
 import type { ContainerInspect } from '../docker/schemas.js'
 import { isNameConflict, isPortConflict } from '../docker/container-client.js'
 import { isNotFound } from '../docker/errors.js'
+import { gatewayName } from '../egress/names.js'
 import { CaigedError, ExitCode, usageError } from '../errors.js'
 import { isLoopbackPortFree } from '../host/ports.js'
 import { Label, MANAGED_FILTER } from '../labels.js'
 import { HealthTimeout, waitForHealthy, type Health, type WaitOptions } from '../opencode/health.js'
 import { lastLine } from '../text.js'
-import { GatewayNameTaken, Gateways, gatewayName } from '../egress/gateway.js'
 import { runSpec } from './docker-run-args.js'
+import { GatewayNameTaken, Gateways } from './gateway.js'
 import { candidatePorts } from './ports.js'
 import { publishedFromLabel } from './publish.js'
 import { ContainerPath, networkName, type ContainerRequest, type GatewayRequest } from './request.js'
@@ -73,18 +74,19 @@ export function portOf(container: ContainerInspect): number | undefined {
 export class ContainerService {
   private readonly portLooksFree: (port: number) => Promise<boolean>
   private readonly waitForServer: typeof waitForHealthy
-  private readonly clock: WaitOptions['clock']
+  private readonly clock: NonNullable<WaitOptions['clock']>
   readonly gateways: Gateways
 
   constructor(
     private readonly docker: Docker,
     seams: {
+      /** The one clock of the command (Deps.clock): waits and polls go by it, and so do tests. */
+      clock: NonNullable<WaitOptions['clock']>
       /** Whether a loopback port looks free (a probe: docker can still find it taken, and is retried). */
       portLooksFree?: (port: number) => Promise<boolean>
       /** The authenticated health poll of a server. */
       waitForServer?: typeof waitForHealthy
-      clock?: WaitOptions['clock']
-    } = {},
+    },
   ) {
     this.clock = seams.clock
     this.portLooksFree = seams.portLooksFree ?? isLoopbackPortFree
@@ -162,7 +164,7 @@ export class ContainerService {
   }
 
   private sleep(ms: number): Promise<void> {
-    return this.clock ? this.clock.sleep(ms) : new Promise((resolve) => setTimeout(resolve, ms))
+    return this.clock.sleep(ms)
   }
 
   /**

@@ -2,7 +2,7 @@ import { z } from 'zod/v3'
 import { lazySchema } from '../lazy-schema.js'
 import { Label } from '../labels.js'
 import { publishedText, type PublishedPort } from './publish.js'
-import type { ContainerSettings } from './request.js'
+import type { ContainerRequest, ContainerSettings } from './request.js'
 
 /**
  * What a container was made with, as one value: written as one label (io.caiged.settings) and read
@@ -214,4 +214,20 @@ export function settingsDrift(wanted: SettingsRecord, existingLabels: Record<str
     if (before !== after) lines.push(`${name}: ${before} → ${after}`)
   }
   return lines
+}
+
+/** The labels a container made from this request carries; its settings are compared on reuse. */
+export function containerLabels(request: ContainerRequest): Record<string, string> {
+  return {
+    [Label.managed]: 'true',
+    [Label.spin]: request.spin,
+    [Label.project]: request.project,
+    [Label.port]: String(request.hostPort),
+    [Label.legacyPort]: String(request.hostPort),
+    [Label.opencodeVersion]: request.opencodeVersion,
+    [Label.imageFingerprint]: request.imageFingerprint,
+    ...(request.imageSource ? { [Label.imageSource]: request.imageSource } : {}),
+    ...(request.imageDigest ? { [Label.imageDigest]: request.imageDigest } : {}),
+    ...settingsLabels(settingsRecord(request)),
+  }
 }

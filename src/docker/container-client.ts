@@ -129,9 +129,16 @@ export class ContainerClient {
   /** What a container printed on stdout, all of it, or followed with each line (until interrupted). */
   async logLines(
     name: string,
-    options: { follow?: boolean; onLine?: (line: string) => void } = {},
+    options: { follow?: boolean; onLine?: (line: string) => void; since?: string } = {},
   ): Promise<string> {
-    const args = ['logs', ...(options.follow ? ['--follow', '--since', '0s'] : []), '--', name]
+    const since = options.follow ? '0s' : options.since
+    const args = [
+      'logs',
+      ...(options.follow ? ['--follow'] : []),
+      ...(since ? ['--since', since] : []),
+      '--',
+      name,
+    ]
     const result = await this.cli.exec(args, { onLine: options.onLine })
     if (result.exitCode !== 0) throw commandFailed(args, result)
     return result.stdout

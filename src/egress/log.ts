@@ -1,3 +1,5 @@
+import { DEFAULT_PORTS } from './rules.js'
+
 /** One request the gateway saw, from its access log (docker/egress/squid.conf logformat caiged). */
 export interface EgressEvent {
   time: number
@@ -14,6 +16,8 @@ export interface EgressLogRow {
   decision: 'allowed' | 'denied'
   count: number
   last: string
+  /** For a denied one: the command that allows it. */
+  fix?: string
 }
 
 const LINE = /^caiged-egress (\d+(?:\.\d+)?) (\S+) (\S+) (\S+) (\d{3}) (\S+)$/
@@ -57,6 +61,40 @@ export function summarize(events: EgressEvent[]): EgressLogRow[] {
     }
   }
   return [...rows.values()].sort((a, b) => b.time - a.time).map((r) => r.row)
+}
+
+/**
+ * The command that allows a denied destination for this agent: the host alone for the web's own
+ * ports (a rule without a port allows 80 and 443), else host:port.
+ */
+export function allowCommand(agent: string, e: Pick<EgressEvent, 'host' | 'port'>): string {
+  const rule = (DEFAULT_PORTS as readonly number[]).includes(e.port) ? e.host : `${e.host}:${e.port}`
+  return `caiged egress allow ${agent} ${rule}`
+}
+
+/** The rows with, on each denied one, the command that allows it. */
+export function withFixes(agent: string, rows: EgressLogRow[]): EgressLogRow[] {
+  return rows.map((r) => {
+    if (r.decision !== 'denied') return r
+    const at = r.destination.lastIndexOf(':')
+    return {
+      ...r,
+      fix: allowCommand(agent, {
+        host: r.destination.slice(0, at),
+        port: Number(r.destination.slice(at + 1)),
+      }),
+    }
+  })
+}
+
+/** What to say after a session about the destinations the agent was refused during it (none: nothing). */
+export function deniedReport(agent: string, rows: EgressLogRow[]): string[] {
+  const denied = withFixes(agent, rows).filter((r) => r.decision === 'denied')
+  if (denied.length === 0) return []
+  return [
+    `The egress policy of ${agent} refused ${denied.length === 1 ? 'one destination' : `${denied.length} destinations`} during this session:`,
+    ...denied.map((r) => `  ${r.destination} (${r.count}×) — to allow it: ${r.fix}`),
+  ]
 }
 
 export const isoTime = (seconds: number): string => new Date(Math.round(seconds * 1000)).toISOString()

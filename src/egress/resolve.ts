@@ -1,6 +1,6 @@
 import fs from 'node:fs'
-import type { UserConfig } from '../config/schema.js'
-import { Label } from '../labels.js'
+import { spinEgressFromLabels } from '../bake/spin-egress-label.js'
+import type { EgressConfig } from './config-schema.js'
 import { buildPolicy, type EgressPolicy, type SourcedRules } from './policy.js'
 import type { EgressMode } from './presets.js'
 import type { EgressEdits } from './store.js'
@@ -15,32 +15,16 @@ export interface EgressFlags {
 export const DEFAULT_EGRESS_MODE: EgressMode = 'balanced'
 export const DEFAULT_OUTWARD_NETWORK = 'caiged-egress'
 
+/** The part of the user's config.json egress reads. */
+type WithEgress = { egress?: EgressConfig }
+
 /** The flag, then config, then balanced: safe by default. */
-export function egressModeFor(flags: EgressFlags, config: UserConfig): EgressMode {
+export function egressModeFor(flags: EgressFlags, config: WithEgress): EgressMode {
   return flags.egress ?? config.egress?.mode ?? DEFAULT_EGRESS_MODE
 }
 
-export function outwardNetwork(config: UserConfig): string {
+export function outwardNetwork(config: WithEgress): string {
   return config.egress?.network ?? DEFAULT_OUTWARD_NETWORK
-}
-
-/** The label a spin image carries with its spin.yaml's egress rules (bake/plan.ts writes it). */
-export function spinEgressLabel(egress: { allow?: string[]; deny?: string[] } | undefined): string {
-  return JSON.stringify({ allow: egress?.allow ?? [], deny: egress?.deny ?? [] })
-}
-
-/** The spin's rules from its image's (or container's) labels: validated again when the policy is built. */
-export function spinEgressFromLabels(labels: Record<string, string>): { allow: string[]; deny: string[] } {
-  const text = labels[Label.spinEgress]
-  if (!text) return { allow: [], deny: [] }
-  try {
-    const parsed = JSON.parse(text) as { allow?: unknown; deny?: unknown }
-    const strings = (v: unknown) =>
-      Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []
-    return { allow: strings(parsed.allow), deny: strings(parsed.deny) }
-  } catch {
-    return { allow: [], deny: [] }
-  }
 }
 
 /** API-key variables that say which provider a user has, when they pass them with --secret-env. */
@@ -57,9 +41,12 @@ const PROVIDER_KEY_VARS: Record<string, string> = {
   OPENCODE_API_KEY: 'opencode',
 }
 
+/** The provider of the model OpenCode uses when none is signed in: OpenCode Zen, on opencode.ai. */
+export const DEFAULT_MODEL_PROVIDER = 'opencode'
+
 /**
- * The model providers the user has configured: those signed in to in the host's OpenCode
- * auth.json (when it is copied in) and those whose API key is passed in.
+ * The model providers the agent will use: those signed in to in the host's OpenCode
+ * auth.json (when it is copied in) and those whose API key is passed in; else the default one.
  */
 export async function configuredProviders(
   authFile: string | undefined,
@@ -78,6 +65,8 @@ export async function configuredProviders(
     const provider = PROVIDER_KEY_VARS[name]
     if (provider) providers.add(provider)
   }
+  // Signed in nowhere, OpenCode answers the first prompt with its default free model: let it.
+  if (providers.size === 0) providers.add(DEFAULT_MODEL_PROVIDER)
   return [...providers].sort()
 }
 
@@ -86,7 +75,7 @@ export function policyFor(o: {
   mode: EgressMode
   providers: string[]
   spinLabels: Record<string, string>
-  config: UserConfig
+  config: WithEgress
   /** The project's .caiged/config.json: its egress rules are a source of their own. */
   project?: { egress?: { allow?: string[]; deny?: string[] } }
   edits: EgressEdits

@@ -1,5 +1,7 @@
 import { loadProjectConfig } from '../config/project.js'
-import { CONFIG_KEYS, getPath } from '../config/schema.js'
+import { CONFIG_KEYS, UserConfigSchema, configProblems, getPath, setPath } from '../config/schema.js'
+import { loadUserConfig, saveUserConfig } from '../config/store.js'
+import { CaigedError, ExitCode, usageError } from '../errors.js'
 import type { Deps } from '../deps.js'
 import { DEFAULT_EGRESS_MODE, DEFAULT_OUTWARD_NETWORK } from '../egress/resolve.js'
 
@@ -44,4 +46,47 @@ export async function listSettings(
     return { key, value: undefined, source: 'unset' }
   })
   return { files: { user: d.paths.configFile, ...(project ? { project: project.file } : {}) }, settings }
+}
+
+function checkKey(key: string): void {
+  if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
+    throw usageError(`Unknown setting "${key}".`, `Settings: ${CONFIG_KEYS.join(', ')}.`)
+  }
+}
+
+/** `caiged config get KEY`: the user's value of one setting (undefined when unset). */
+export async function getSetting(o: { key: string }, d: Pick<Deps, 'paths'>): Promise<unknown> {
+  checkKey(o.key)
+  return getPath(await loadUserConfig(d.paths.configFile), o.key)
+}
+
+/**
+ * `caiged config set KEY VALUE` (or --unset): the value read as JSON when it parses as such, else
+ * as text, checked against the schema before anything is written; the file is replaced whole.
+ */
+export async function setSetting(
+  o: { key: string; value: string | undefined; unset: boolean },
+  d: Pick<Deps, 'paths'>,
+): Promise<{ file: string }> {
+  checkKey(o.key)
+  if (o.value === undefined && !o.unset) throw usageError(`Give a value for ${o.key}, or --unset.`)
+  const file = d.paths.configFile
+  const next = setPath(await loadUserConfig(file), o.key, o.unset ? undefined : parseValue(o.value as string))
+  const parsed = UserConfigSchema.safeParse(next)
+  if (!parsed.success) {
+    throw new CaigedError(`Not saved: ${configProblems(parsed.error).join('; ')}.`, {
+      exitCode: ExitCode.Usage,
+    })
+  }
+  await saveUserConfig(parsed.data, file)
+  return { file }
+}
+
+/** JSON when it parses as such (numbers, booleans, lists), the plain text otherwise. */
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
 }

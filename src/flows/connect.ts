@@ -3,6 +3,7 @@ import { serverUrl } from '../containers/server.js'
 import { egressModeOf, noSuchContainer, portOf } from '../containers/service.js'
 import type { Deps } from '../deps.js'
 import { CaigedError, usageError } from '../errors.js'
+import { deniedSince } from './denied.js'
 import { checkClientServerVersions } from '../opencode/compat.js'
 import { checkClientSupported } from '../opencode/dialect.js'
 import { missingClientError } from '../opencode/host-client.js'
@@ -17,19 +18,25 @@ export interface AttachOptions {
   hostVersion: string | undefined
   /** The latest session, when the caller looked it up already (alongside the health check). */
   session?: Promise<string | undefined>
+  /** The agent has an egress gateway: what it refused during the session is said afterwards. */
+  gated: boolean
 }
 
 /**
  * Attaches the host TUI to a ready server: version check first, then the latest session of
  * /workspace continued. Returns the client's exit code.
  */
-export async function attachTui(o: AttachOptions, d: Pick<Deps, 'io' | 'hostOpencode'>): Promise<number> {
+export async function attachTui(
+  o: AttachOptions,
+  d: Pick<Deps, 'io' | 'hostOpencode' | 'clock' | 'docker' | 'containers'>,
+): Promise<number> {
   if (!o.hostVersion) throw missingClientError()
   const warning = checkClientServerVersions(o.hostVersion, o.serverVersion, o.name)
   if (warning) d.io.warn(warning)
   const url = serverUrl(o.port)
   const session = await (o.session ?? latestSession(url, o.password, ContainerPath.workspace))
   if (session) d.io.log(`Continuing session ${session}`)
+  const started = d.clock.now()
   const code = await d.hostOpencode.attach(url, {
     password: o.password,
     directory: ContainerPath.workspace,
@@ -38,6 +45,8 @@ export async function attachTui(o: AttachOptions, d: Pick<Deps, 'io' | 'hostOpen
   // The TUI's own parting line ("Continue opencode -s ses_…") names a server on this machine that
   // is not there: say how to come back to this container's session instead.
   const last = await latestSession(url, o.password, ContainerPath.workspace).catch(() => undefined)
+  // A refused request shows in the TUI only as "blocked by a gateway or proxy": say which, and how.
+  if (o.gated) for (const line of await deniedSince(o.name, started, d)) d.io.warn(line)
   if (last) d.io.log(continueLine(o.name, last))
   return code
 }
@@ -98,7 +107,15 @@ export async function connectAgent(o: { name: string; session?: string }, d: Dep
       )
     : Promise.resolve(asked)
   return attachTui(
-    { name: container.Name, port, password, serverVersion: health.version, hostVersion, session },
+    {
+      name: container.Name,
+      port,
+      password,
+      serverVersion: health.version,
+      hostVersion,
+      session,
+      gated: egressModeOf(container) !== 'open',
+    },
     d,
   )
 }

@@ -2,8 +2,8 @@ import { loadProjectConfig } from '../config/project.js'
 import { egressModeOf } from '../containers/service.js'
 import type { Deps } from '../deps.js'
 import type { ContainerInspect } from '../docker/schemas.js'
-import { gatewayName } from '../egress/gateway.js'
-import { parseEgressLine, summarize, type EgressEvent, type EgressLogRow } from '../egress/log.js'
+import { gatewayName } from '../egress/names.js'
+import { parseEgressLine, summarize, withFixes, type EgressEvent, type EgressLogRow } from '../egress/log.js'
 import { formatHostRule, parseHostRule } from '../egress/rules.js'
 import { policyHash, squidRules, type EgressPolicy } from '../egress/policy.js'
 import type { EgressMode } from '../egress/presets.js'
@@ -108,7 +108,7 @@ export async function editEgress(
 export async function egressLog(o: { name: string }, d: Deps): Promise<EgressLogRow[]> {
   const gateway = await gatewayOf(o.name, d)
   const text = await d.docker.containers.logLines(gateway)
-  return summarize(text.split('\n').flatMap((line) => parseEgressLine(line) ?? []))
+  return withFixes(o.name, summarize(text.split('\n').flatMap((line) => parseEgressLine(line) ?? [])))
 }
 
 /** `caiged egress log NAME -f`: each request as the gateway logs it, until interrupted. */

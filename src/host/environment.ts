@@ -7,8 +7,8 @@ import { statIfExists } from './local-files.js'
 /** What a run takes from the host: paths it may mount or copy, and the secrets it was asked to pass. */
 
 /** See paths.ts: the one home of where things are. */
-export const hostAuthFile = (env: NodeJS.ProcessEnv = process.env): string => paths(env).hostAuthFile
-export const hostGhDir = (env: NodeJS.ProcessEnv = process.env): string => paths(env).hostGhDir
+export const hostAuthFile = (env: NodeJS.ProcessEnv): string => paths(env).hostAuthFile
+export const hostGhDir = (env: NodeJS.ProcessEnv): string => paths(env).hostGhDir
 
 export async function fileMtimeSeconds(p: string): Promise<number | undefined> {
   const stat = statIfExists(p)
@@ -43,7 +43,7 @@ const RESERVED = new Set([
 /** --secret-env names (repeatable, or comma-separated as the original allowed), with their host values. */
 export function secretEnv(
   names: string[],
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
 ): { names: string[]; values: Record<string, string> } {
   const list = [
     ...new Set(
@@ -90,9 +90,7 @@ export async function checkEnvFile(file: string | undefined): Promise<string | u
 }
 
 /** The engine's socket, for --enable-docker-sock: a unix DOCKER_HOST's path, else the default. */
-export async function dockerSocket(
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ path: string; gid: number }> {
+export async function dockerSocket(env: NodeJS.ProcessEnv): Promise<{ path: string; gid: number }> {
   const host = env.DOCKER_HOST
   if (host && !host.startsWith('unix://')) {
     throw usageError(`--enable-docker-sock needs a local unix socket, but DOCKER_HOST is ${host}.`)

@@ -6,7 +6,7 @@ export const DEFAULT_BASE_IMAGE = 'debian:bookworm-slim'
 const IMAGE_REFERENCE =
   /^[a-z0-9]+(?:[._-]{1,2}[a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-]{1,2}[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/
 
-export function baseImageFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+export function baseImageFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   const image = flag ?? env.CAIGED_BASE_IMAGE ?? DEFAULT_BASE_IMAGE
   if (!IMAGE_REFERENCE.test(image)) {
     throw usageError(

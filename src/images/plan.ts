@@ -1,6 +1,6 @@
 import { expectedSpinLabels, imageFingerprint, type ImageInputs } from '../bake/plan.js'
-import type { Deps } from '../deps.js'
 import { checkClientSupported } from '../opencode/dialect.js'
+import type { PackageRegistry } from '../opencode/npm-registry.js'
 import { resolveOpencodeVersion, type VersionSource } from '../opencode/version.js'
 import { agentIds, assetsHash } from './assets.js'
 
@@ -10,7 +10,7 @@ import { agentIds, assetsHash } from './assets.js'
  * existing container or image has (`keep`), then the registry's latest.
  */
 export function opencodeVersionFor(
-  d: Pick<Deps, 'env' | 'npm'>,
+  d: { readonly env: NodeJS.ProcessEnv; readonly npm: PackageRegistry },
   o: {
     flag: string | undefined
     host: () => Promise<string | undefined>
@@ -32,7 +32,7 @@ export function opencodeVersionFor(
 
 /** Everything but the spins that decides an image's content: the one place an ImageInputs is made. */
 export async function imageInputs(
-  d: Pick<Deps, 'caigedVersion'>,
+  d: { readonly caigedVersion: string },
   o: { opencodeVersion: string; baseImage: string; imagePrefix: string; uid: number; gid: number },
 ): Promise<ImageInputs> {
   return {

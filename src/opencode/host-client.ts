@@ -33,7 +33,7 @@ export async function findOnPath(
  * starts a 180 MB binary (about half a second), so the answer is cached per binary: its real path,
  * size and modification time. An upgraded client is a new key.
  */
-export async function hostOpencodeVersion(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+export async function hostOpencodeVersion(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const bin = await findOnPath('opencode', env.PATH ?? '')
   if (!bin) return undefined
   const real = fs.realpathSync(bin)

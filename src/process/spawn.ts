@@ -57,8 +57,8 @@ export function startAhead(
 /**
  * The one process spawner (docker, npm, git, the OpenCode client), captured or attached to the
  * terminal. node:child_process rather than execa on purpose: this runs on every command's hot path,
- * and importing execa costs more than the whole warm `run` may (measured and written down in the
- * README's Architecture section).
+ * and importing execa costs more than the whole warm `run` may (measured and written down in
+ * CONTRIBUTING.md's Architecture section).
  */
 export function runProcess(
   program: string,

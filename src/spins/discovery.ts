@@ -15,10 +15,7 @@ export interface SpinLocation {
 }
 
 /** Where spins are found, most specific first: a project's own spins win over the user's and caiged's. */
-export function spinRoots(
-  projectDir: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): [SpinSource, string][] {
+export function spinRoots(projectDir: string | undefined, env: NodeJS.ProcessEnv): [SpinSource, string][] {
   const roots: [SpinSource, string][] = []
   if (projectDir) roots.push(['project', path.join(projectDir, '.caiged', 'spins')])
   roots.push(['user', paths(env).userSpinsDir])

@@ -19,10 +19,14 @@ export interface SpinCheck {
 }
 
 /** Finds and checks a spin by name, or by path when the argument looks like one (for `spins validate`). */
-export async function checkSpin(nameOrPath: string, projectDir: string | undefined): Promise<SpinCheck> {
+export async function checkSpin(
+  nameOrPath: string,
+  projectDir: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<SpinCheck> {
   const location = looksLikePath(nameOrPath)
     ? await locationOfPath(nameOrPath)
-    : await findSpin(nameOrPath, spinRoots(projectDir))
+    : await findSpin(nameOrPath, spinRoots(projectDir, env))
   return checkLocation(location)
 }
 
@@ -34,9 +38,16 @@ async function checkLocation(location: SpinLocation): Promise<SpinCheck> {
   return { location, problems, spin }
 }
 
-/** A valid spin by name (never a path), or one error that lists every problem it has. */
-export async function loadSpin(name: string, projectDir: string | undefined): Promise<Spin> {
-  const check = await checkLocation(await findSpin(name, spinRoots(projectDir)))
+/**
+ * A valid spin by name (never a path), or one error that lists every problem it has. The user's
+ * spins are found through `env` (XDG_CONFIG_HOME, HOME): the run's, never the process's.
+ */
+export async function loadSpin(
+  name: string,
+  projectDir: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<Spin> {
+  const check = await checkLocation(await findSpin(name, spinRoots(projectDir, env)))
   if (!check.spin) throw new InvalidSpinError(check.location.name, check.problems)
   return check.spin
 }

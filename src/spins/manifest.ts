@@ -1,7 +1,7 @@
 import { z } from 'zod/v3'
 import { lazySchema } from '../lazy-schema.js'
 
-import { HostRules } from '../config/schema.js'
+import { HostRules } from '../egress/config-schema.js'
 import { SPIN_NAME_PATTERN } from './names.js'
 
 export { MAX_SPIN_NAME_LENGTH, SPIN_NAME_PATTERN } from './names.js'

@@ -1,5 +1,5 @@
 import { usageError } from '../errors.js'
-import { lazyReadline } from '../host/builtins.js'
+import { lazyReadline } from '../builtins.js'
 
 /** Whether caiged may ask the user something: both ends must be a terminal. */
 export const canPrompt = () => Boolean(process.stdin.isTTY && process.stderr.isTTY)

@@ -17,81 +17,103 @@ export interface WebRelay {
   close(): Promise<void>
 }
 
-const COOKIE = 'caiged_web'
-const ADMIT = '/__caiged/admit/'
-
-export async function startWebRelay(o: {
+export interface WebRelayOptions {
   upstreamPort: number
   password: string
   /** Where an admitted browser lands, e.g. the workspace's page of the web UI. */
   landing: string
   username?: string
-}): Promise<WebRelay> {
-  const token = randomBytes(32).toString('base64url')
-  const session = randomBytes(32).toString('base64url')
-  let admitted = false
-  const authorization = `Basic ${Buffer.from(`${o.username ?? 'opencode'}:${o.password}`).toString('base64')}`
-  let origin = ''
+}
 
-  const sameHost = (req: http.IncomingMessage) => {
-    const port = new URL(origin).port
+const COOKIE = 'caiged_web'
+const ADMIT = '/__caiged/admit/'
+
+/** Compares a secret in constant time, so its timing tells nothing of how much of it was right. */
+function sameSecret(given: string, secret: string): boolean {
+  return given.length === secret.length && timingSafeEqual(Buffer.from(given), Buffer.from(secret))
+}
+
+/** A plain-text refusal, never cached. */
+function refuse(res: http.ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
+  res.end(`${text}\n`)
+}
+
+/** The relay's secrets and state, and its answers to requests and WebSocket upgrades. */
+class Relay {
+  readonly token = randomBytes(32).toString('base64url')
+  private readonly session = randomBytes(32).toString('base64url')
+  private admitted = false
+  private readonly authorization: string
+  /** Set once the server listens (no request arrives before). */
+  origin = ''
+
+  constructor(private readonly o: WebRelayOptions) {
+    this.authorization = `Basic ${Buffer.from(`${o.username ?? 'opencode'}:${o.password}`).toString('base64')}`
+  }
+
+  /** Only the Host the relay listens on: any other is a DNS-rebinding page's. */
+  private sameHost(req: http.IncomingMessage): boolean {
+    const port = new URL(this.origin).port
     return req.headers.host === `127.0.0.1:${port}` || req.headers.host === `localhost:${port}`
   }
-  const hasSession = (req: http.IncomingMessage) => {
+
+  private hasSession(req: http.IncomingMessage): boolean {
     const value = (req.headers.cookie ?? '')
       .split(';')
       .map((c) => c.trim())
       .find((c) => c.startsWith(`${COOKIE}=`))
       ?.slice(COOKIE.length + 1)
-    return (
-      value !== undefined &&
-      value.length === session.length &&
-      timingSafeEqual(Buffer.from(value), Buffer.from(session))
-    )
+    return value !== undefined && sameSecret(value, this.session)
   }
+
   /** The browser's headers for the server: its password added, the relay's cookie and Host not passed on. */
-  const upstreamHeaders = (req: http.IncomingMessage) => {
+  private upstreamHeaders(req: http.IncomingMessage): http.OutgoingHttpHeaders {
     const headers: http.OutgoingHttpHeaders = {
       ...req.headers,
-      authorization,
-      host: `127.0.0.1:${o.upstreamPort}`,
+      authorization: this.authorization,
+      host: `127.0.0.1:${this.o.upstreamPort}`,
     }
     delete headers.cookie
     return headers
   }
 
-  const server = http.createServer((req, res) => {
-    const refuse = (status: number, text: string) => {
-      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
-      res.end(`${text}\n`)
-    }
-    if (!sameHost(req)) return refuse(421, 'caiged web: this relay answers only to 127.0.0.1.')
-    if (req.url?.startsWith(ADMIT)) {
-      const given = req.url.slice(ADMIT.length)
-      const valid =
-        !admitted && given.length === token.length && timingSafeEqual(Buffer.from(given), Buffer.from(token))
-      if (!valid)
-        return refuse(
-          403,
-          'caiged web: this link was used already, or was never valid. Run caiged web again.',
-        )
-      admitted = true
-      res.writeHead(303, {
-        location: o.landing,
-        'set-cookie': `${COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/`,
-        'cache-control': 'no-store',
-        'referrer-policy': 'no-referrer',
-      })
-      return res.end()
-    }
-    if (!hasSession(req)) return refuse(403, 'caiged web: not admitted. Open the link caiged web printed.')
+  /** Every HTTP request: the Host checked, then the admission link, or a session's request passed on. */
+  handleRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (!this.sameHost(req)) return refuse(res, 421, 'caiged web: this relay answers only to 127.0.0.1.')
+    if (req.url?.startsWith(ADMIT)) return this.admit(req.url.slice(ADMIT.length), res)
+    if (!this.hasSession(req))
+      return refuse(res, 403, 'caiged web: not admitted. Open the link caiged web printed.')
+    this.proxy(req, res)
+  }
+
+  /** The single-use link: the first valid use sets the session cookie and lands on the workspace. */
+  private admit(given: string, res: http.ServerResponse): void {
+    if (this.admitted || !sameSecret(given, this.token))
+      return refuse(
+        res,
+        403,
+        'caiged web: this link was used already, or was never valid. Run caiged web again.',
+      )
+    this.admitted = true
+    res.writeHead(303, {
+      location: this.o.landing,
+      'set-cookie': `${COOKIE}=${this.session}; HttpOnly; SameSite=Strict; Path=/`,
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+    })
+    res.end()
+  }
+
+  /** An admitted browser's request, passed to the OpenCode server with its password. */
+  private proxy(req: http.IncomingMessage, res: http.ServerResponse): void {
     const upstream = http.request(
       {
         host: '127.0.0.1',
-        port: o.upstreamPort,
+        port: this.o.upstreamPort,
         method: req.method,
         path: req.url,
-        headers: upstreamHeaders(req),
+        headers: this.upstreamHeaders(req),
       },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers)
@@ -100,40 +122,54 @@ export async function startWebRelay(o: {
       },
     )
     upstream.on('error', () =>
-      res.headersSent ? res.destroy() : refuse(502, 'caiged web: the OpenCode server does not answer.'),
+      res.headersSent ? res.destroy() : refuse(res, 502, 'caiged web: the OpenCode server does not answer.'),
     )
     req.pipe(upstream)
-  })
+  }
 
-  // WebSockets (the web UI's terminal): checked the same way, then bytes both ways.
-  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-    if (!sameHost(req) || !hasSession(req)) {
+  /** WebSockets (the web UI's terminal): checked the same way, then bytes both ways. */
+  handleUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
+    if (!this.sameHost(req) || !this.hasSession(req)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n')
       return
     }
-    const upstream = net.connect(o.upstreamPort, '127.0.0.1', () => {
-      const headers = upstreamHeaders(req)
-      const lines = [`${req.method} ${req.url} HTTP/1.1`]
-      for (const [key, value] of Object.entries(headers)) {
-        for (const v of Array.isArray(value) ? value : [value])
-          if (v !== undefined) lines.push(`${key}: ${v}`)
-      }
-      upstream.write(`${lines.join('\r\n')}\r\n\r\n`)
+    const upstream = net.connect(this.o.upstreamPort, '127.0.0.1', () => {
+      upstream.write(requestHead(req, this.upstreamHeaders(req)))
       if (head.length) upstream.write(head)
       socket.pipe(upstream).pipe(socket)
     })
     upstream.on('error', () => socket.destroy())
     socket.on('error', () => upstream.destroy())
-  })
+  }
+}
 
+/** The raw HTTP/1.1 request line and headers of an upgrade, as the server is to receive them. */
+function requestHead(req: http.IncomingMessage, headers: http.OutgoingHttpHeaders): string {
+  const lines = [`${req.method} ${req.url} HTTP/1.1`]
+  for (const [key, value] of Object.entries(headers)) {
+    for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) lines.push(`${key}: ${v}`)
+  }
+  return `${lines.join('\r\n')}\r\n\r\n`
+}
+
+async function listenOnLoopback(server: http.Server): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => resolve())
   })
-  origin = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`
+  return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`
+}
+
+export async function startWebRelay(o: WebRelayOptions): Promise<WebRelay> {
+  const relay = new Relay(o)
+  const server = http.createServer((req, res) => relay.handleRequest(req, res))
+  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) =>
+    relay.handleUpgrade(req, socket, head),
+  )
+  relay.origin = await listenOnLoopback(server)
   return {
-    origin,
-    admissionUrl: `${origin}${ADMIT}${token}`,
+    origin: relay.origin,
+    admissionUrl: `${relay.origin}${ADMIT}${relay.token}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()

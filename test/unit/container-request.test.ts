@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { mount, runSpec } from '../../src/containers/docker-run-args.js'
-import { containerLabels, volumeName, type ContainerRequest } from '../../src/containers/request.js'
-import { readSettings, settingsDrift, settingsRecord } from '../../src/containers/settings-record.js'
+import { volumeName, type ContainerRequest } from '../../src/containers/request.js'
+import {
+  containerLabels,
+  readSettings,
+  settingsDrift,
+  settingsRecord,
+} from '../../src/containers/settings-record.js'
 
 const PASSWORD = 'pw-SECRET-123'
 const SECRETS = { password: PASSWORD, values: { A_TOKEN: 'tok-VALUE-xyz', B_TOKEN: 'tok-VALUE-abc' } }
@@ -492,7 +497,7 @@ describe('published dev-server ports', () => {
   })
 
   it('publishes them on 127.0.0.1 from the agent when egress is open, from its gateway otherwise', async () => {
-    const { gatewayCreateArgs } = await import('../../src/egress/gateway.js')
+    const { gatewayCreateArgs } = await import('../../src/containers/gateway.js')
     const open = runSpec(request({ publish: [{ container: 3000, host: 3001 }] }), SECRETS).args
     expect(valuesOf(open, '-p')).toEqual(['127.0.0.1:4100:4096', '127.0.0.1:3001:3000'])
     const gated = runSpec(

@@ -7,12 +7,8 @@ import {
   presetHosts,
   squidRules,
 } from '../../src/egress/policy.js'
-import {
-  configuredProviders,
-  egressModeFor,
-  policyFor,
-  spinEgressFromLabels,
-} from '../../src/egress/resolve.js'
+import { spinEgressFromLabels } from '../../src/bake/spin-egress-label.js'
+import { configuredProviders, egressModeFor, policyFor } from '../../src/egress/resolve.js'
 import { formatHostRule, parseHostRule, ruleMatches } from '../../src/egress/rules.js'
 import { UserConfigSchema } from '../../src/config/schema.js'
 import fs from 'node:fs'
@@ -171,8 +167,22 @@ describe('presets and merging', () => {
       'openai',
       'openrouter',
     ])
-    expect(await configuredProviders(path.join(dir, 'none.json'), [])).toEqual([])
     fs.rmSync(dir, { recursive: true })
+  })
+
+  it("lets a new user's first prompt through: signed in nowhere, the default model's host is allowed", async () => {
+    const providers = await configuredProviders(path.join(os.tmpdir(), 'caiged-no-such-auth.json'), [])
+    expect(providers).toEqual(['opencode'])
+    const policy = policyFor({
+      mode: 'balanced',
+      providers,
+      spinLabels: {},
+      config: {},
+      edits: { allow: [], deny: [] },
+    })
+    expect(decideDestination(policy, 'opencode.ai', 443)).toBe('allowed')
+    // Signed in elsewhere, the free model's host is not opened for nothing.
+    expect(await configuredProviders(undefined, ['ANTHROPIC_API_KEY'])).toEqual(['anthropic'])
   })
 
   it('validates config rules like flags, naming the field', () => {

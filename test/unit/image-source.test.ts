@@ -224,6 +224,78 @@ describe('chooseImage', () => {
   })
 })
 
+describe('chooseImage: the docker calls of each path, and pull failures', () => {
+  it('uses the published image pulled before without asking the registry: two image inspects', async () => {
+    const s = await setup()
+    s.docker
+      .on(/^image inspect -- caiged:dev$/, notFound('image'), 1)
+      .on(new RegExp(`^image inspect -- ${escape(s.ref)}$`), s.imageJson('sha256:pulled', s.publishedLabels))
+    const choice = await chooseImage(s.options, s.d)
+    expect(choice).toEqual({
+      source: 'registry',
+      ref: s.ref,
+      digest: 'sha256:' + 'd'.repeat(64),
+      id: 'sha256:pulled',
+      fingerprint: publishedFingerprint(s.inputs, spin, REGISTRY),
+      build: [],
+    })
+    expect(s.docker.calls).toEqual([
+      'image inspect -- caiged:dev',
+      `image inspect -- ${s.ref}`,
+      `image inspect -- ${s.ref}`,
+    ])
+  })
+
+  it('looks only at the local and the pulled image with --pull never and a stale build', async () => {
+    const s = await setup()
+    s.docker.on(/^image inspect -- /, notFound('image'))
+    expect((await chooseImage({ ...s.options, pull: 'never' }, s.d)).source).toBe('build')
+    expect(s.docker.calls).toEqual(['image inspect -- caiged:dev', `image inspect -- ${s.ref}`])
+  })
+
+  it('looks only at the local image without a registry', async () => {
+    const s = await setup()
+    s.docker.on(/^image inspect -- /, notFound('image'))
+    expect((await chooseImage({ ...s.options, registry: undefined }, s.d)).source).toBe('build')
+    expect(s.docker.calls).toEqual(['image inspect -- caiged:dev'])
+  })
+
+  it('warns about a pull that fails with "permission denied" on the engine, and builds: no login error', async () => {
+    const s = await setup()
+    s.docker
+      .on(/^image inspect -- /, notFound('image'))
+      .on(/^buildx imagetools inspect /, s.remote(s.publishedLabels), 1)
+      .on(
+        /^pull -- /,
+        { exitCode: 1, stderr: 'failed to register layer: open /var/lib/docker/x: permission denied' },
+        1,
+      )
+    const choice = await chooseImage(s.options, s.d)
+    expect(choice).toMatchObject({ source: 'build', ref: 'caiged:dev', build: ['no image yet'] })
+    expect(s.io.warnings).toEqual([
+      `Could not pull ${s.ref} (failed to register layer: open /var/lib/docker/x: permission denied); using a local image.`,
+    ])
+  })
+
+  it('says how to log in when the pull is denied by the registry', async () => {
+    const s = await setup()
+    s.docker
+      .on(/^image inspect -- /, notFound('image'))
+      .on(/^buildx imagetools inspect /, s.remote(s.publishedLabels), 1)
+      .on(
+        /^pull -- /,
+        {
+          exitCode: 1,
+          stderr: 'Error response from daemon: denied: requested access to the resource is denied',
+        },
+        1,
+      )
+    await expect(chooseImage(s.options, s.d)).rejects.toMatchObject({
+      sentence: expect.stringMatching(/^The image registry registry\.example:5000 refuses to serve/),
+    })
+  })
+})
+
 it('names published images as bake tags them', async () => {
   const d = testDeps()
   const inputs = await imageInputs(d, {

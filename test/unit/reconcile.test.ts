@@ -114,7 +114,7 @@ describe('decide: every row of state × image × settings × flags', () => {
     (state, img, settings, f, action, confirm, builds, looked) => {
       const d = ask(state, img, settings, f)
       expect(d.action).toBe(action)
-      if (d.action === 'refuse' || d.action === 'inspect-image') throw new Error('unexpected')
+      if (d.action === 'refuse') throw new Error('unexpected')
       expect(d.needsConfirmation).toBe(confirm)
       expect(d.build.length > 0).toBe(builds)
       expect(d.lookedAtImage).toBe(looked)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { resolveRunSettings } from '../../src/containers/settings.js'
+import { resolveRunSettings } from '../../src/config/settings.js'
 
 describe('resolveRunSettings: flag > config > default', () => {
   it('takes the defaults when nothing is said', () => {

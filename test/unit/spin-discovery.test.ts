@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { CaigedError, ExitCode } from '../../src/errors.js'
 import { packageRoot } from '../../src/paths.js'
 import {
@@ -18,13 +18,12 @@ import { InvalidSpinError } from '../../src/spins/problems.js'
 let tmp: string
 beforeEach(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'caiged-spins-'))
-  // The user's own spins must never leak into these tests.
-  vi.stubEnv('XDG_CONFIG_HOME', path.join(tmp, 'xdg'))
 })
 afterEach(() => {
-  vi.unstubAllEnvs()
   fs.rmSync(tmp, { recursive: true, force: true })
 })
+/** The environment spins are found through: the user's own spins never leak into these tests. */
+const env = () => ({ HOME: tmp, XDG_CONFIG_HOME: path.join(tmp, 'xdg') })
 
 function write(file: string, content: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true })
@@ -222,7 +221,7 @@ describe('loadSpin and checkSpin', () => {
   it('loads a valid spin from the project', async () => {
     const project = path.join(tmp, 'project')
     const dir = makeSpin(path.join(project, '.caiged', 'spins', 'demo'))
-    const spin = await loadSpin('demo', project)
+    const spin = await loadSpin('demo', project, env())
     expect(spin).toEqual({
       name: 'demo',
       source: 'project',
@@ -235,7 +234,7 @@ describe('loadSpin and checkSpin', () => {
 
   it('loads a spin from the user folder', async () => {
     makeSpin(path.join(tmp, 'xdg', 'caiged', 'spins', 'mine'))
-    expect(await loadSpin('mine', undefined)).toMatchObject({ name: 'mine', source: 'user' })
+    expect(await loadSpin('mine', undefined, env())).toMatchObject({ name: 'mine', source: 'user' })
   })
 
   it('throws InvalidSpinError listing every problem of an invalid spin', async () => {
@@ -243,7 +242,7 @@ describe('loadSpin and checkSpin', () => {
     const dir = path.join(project, '.caiged', 'spins', 'broken')
     write(path.join(dir, 'spin.yaml'), 'description: d\nfoo: 1\n')
     write(path.join(dir, 'skills', 'Bad', 'SKILL.md'), 'no front matter')
-    const error = await loadSpin('broken', project).then(
+    const error = await loadSpin('broken', project, env()).then(
       () => undefined,
       (e: unknown) => e,
     )
@@ -267,23 +266,25 @@ describe('loadSpin and checkSpin', () => {
     const project = path.join(tmp, 'project')
     const dir = makeSpin(path.join(project, '.caiged', 'spins', 'one'))
     write(path.join(dir, 'AGENTS.md'), '   \n')
-    await expect(loadSpin('one', project)).rejects.toThrow('Spin "one" is invalid: AGENTS.md: is empty')
+    await expect(loadSpin('one', project, env())).rejects.toThrow(
+      'Spin "one" is invalid: AGENTS.md: is empty',
+    )
   })
 
   it('checks a spin by path', async () => {
     const dir = makeSpin(path.join(tmp, 'path', 'to', 'spin'))
     const relative = `./${path.relative(process.cwd(), dir)}`
-    const check = await checkSpin(relative, undefined)
+    const check = await checkSpin(relative, undefined, env())
     expect(check.location).toEqual({ name: 'spin', source: 'path', dir })
     expect(check.problems).toEqual([])
     expect(check.spin?.skills).toEqual([{ name: 'foo-bar', description: 'Does foo, then bar.' }])
-    expect((await checkSpin(dir, undefined)).problems).toEqual([])
+    expect((await checkSpin(dir, undefined, env())).problems).toEqual([])
   })
 
   it('returns the problems of an invalid spin by path without throwing', async () => {
     const dir = path.join(tmp, 'bad-spin')
     fs.mkdirSync(dir)
-    const check = await checkSpin(dir, undefined)
+    const check = await checkSpin(dir, undefined, env())
     expect(check.spin).toBeUndefined()
     expect(check.problems).toEqual([
       { file: 'AGENTS.md', message: "missing: every spin needs the role's instructions in AGENTS.md" },
@@ -291,19 +292,19 @@ describe('loadSpin and checkSpin', () => {
   })
 
   it('refuses a path to a missing folder with NotFound', async () => {
-    const error = await rejected(checkSpin(path.join(tmp, 'path', 'to', 'nothing'), undefined))
+    const error = await rejected(checkSpin(path.join(tmp, 'path', 'to', 'nothing'), undefined, env()))
     expect(error.exitCode).toBe(ExitCode.NotFound)
     expect(error.exitCode).toBe(5)
   })
 
   it('refuses a spin folder whose name is not a spin name', async () => {
     const dir = makeSpin(path.join(tmp, 'Not A Spin'))
-    const error = await rejected(checkSpin(dir, undefined))
+    const error = await rejected(checkSpin(dir, undefined, env()))
     expect(error.exitCode).toBe(ExitCode.Usage)
   })
 
   it('refuses an unknown spin name with NotFound', async () => {
-    const error = await rejected(checkSpin('no-such-spin', undefined))
+    const error = await rejected(checkSpin('no-such-spin', undefined, env()))
     expect(error.exitCode).toBe(ExitCode.NotFound)
   })
 })
@@ -319,7 +320,7 @@ describe('built-in spins', () => {
   })
 
   it.each(BUILT_IN)('%s is valid', async (name) => {
-    const check = await checkSpin(name, undefined)
+    const check = await checkSpin(name, undefined, env())
     expect(check.location.source).toBe('built-in')
     expect(check.problems).toEqual([])
     expect(check.spin?.skills.length).toBeGreaterThan(0)

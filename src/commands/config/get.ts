@@ -1,8 +1,7 @@
 import { Args } from '@oclif/core'
 import { BaseCommand } from '../../base-command.js'
-import { CONFIG_KEYS, getPath } from '../../config/schema.js'
-import { loadUserConfig } from '../../config/store.js'
-import { usageError } from '../../errors.js'
+import { CONFIG_KEYS } from '../../config/schema.js'
+import { getSetting } from '../../flows/config.js'
 
 export default class ConfigGet extends BaseCommand {
   static override summary = 'Print one setting (empty when it is not set).'
@@ -16,10 +15,7 @@ export default class ConfigGet extends BaseCommand {
 
   async run(): Promise<void> {
     const { args } = await this.parse(ConfigGet)
-    if (!(CONFIG_KEYS as readonly string[]).includes(args.key)) {
-      throw usageError(`Unknown setting "${args.key}".`, `Settings: ${CONFIG_KEYS.join(', ')}.`)
-    }
-    const value = getPath(await loadUserConfig(), args.key)
+    const value = await getSetting({ key: args.key }, this.deps)
     if (value !== undefined) this.log(typeof value === 'string' ? value : JSON.stringify(value))
   }
 }

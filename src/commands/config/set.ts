@@ -1,8 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../../base-command.js'
-import { CONFIG_KEYS, UserConfigSchema, configProblems, setPath } from '../../config/schema.js'
-import { configFile, loadUserConfig, saveUserConfig } from '../../config/store.js'
-import { CaigedError, ExitCode, usageError } from '../../errors.js'
+import { CONFIG_KEYS } from '../../config/schema.js'
+import { setSetting } from '../../flows/config.js'
 
 export default class ConfigSet extends BaseCommand {
   static override summary =
@@ -23,29 +22,7 @@ export default class ConfigSet extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(ConfigSet)
-    if (!(CONFIG_KEYS as readonly string[]).includes(args.key)) {
-      throw usageError(`Unknown setting "${args.key}".`, `Settings: ${CONFIG_KEYS.join(', ')}.`)
-    }
-    if (args.value === undefined && !flags.unset)
-      throw usageError(`Give a value for ${args.key}, or --unset.`)
-    const value = flags.unset ? undefined : parseValue(args.value as string)
-    const next = setPath(await loadUserConfig(), args.key, value)
-    const parsed = UserConfigSchema.safeParse(next)
-    if (!parsed.success) {
-      throw new CaigedError(`Not saved: ${configProblems(parsed.error).join('; ')}.`, {
-        exitCode: ExitCode.Usage,
-      })
-    }
-    await saveUserConfig(parsed.data)
-    this.log(flags.unset ? `Removed ${args.key} from ${configFile()}` : `Set ${args.key} in ${configFile()}`)
-  }
-}
-
-/** JSON when it parses as such (numbers, booleans, lists), the plain text otherwise. */
-function parseValue(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return text
+    const { file } = await setSetting({ key: args.key, value: args.value, unset: flags.unset }, this.deps)
+    this.log(flags.unset ? `Removed ${args.key} from ${file}` : `Set ${args.key} in ${file}`)
   }
 }

@@ -8,7 +8,8 @@ export default class EgressLog extends BaseCommand {
   static override summary = 'List the destinations an agent tried to reach, allowed or denied.'
   static override description =
     'Reads the access log of the agent’s egress gateway: each destination (host:port) with its decision ' +
-    '(allowed or denied), how often it was asked for and when last. With --follow, each request is ' +
+    '(allowed or denied), how often it was asked for and when last, and for a denied one the command ' +
+    'that allows it. With --follow, each request is ' +
     'printed as it happens, until interrupted (with --json, one JSON object per line).'
   static override examples = [
     '<%= config.bin %> <%= command.id %> caiged-dev-code-my-app',
@@ -44,8 +45,8 @@ export default class EgressLog extends BaseCommand {
     else
       this.log(
         renderTable(
-          ['DESTINATION', 'DECISION', 'COUNT', 'LAST'],
-          rows.map((r) => [r.destination, r.decision, String(r.count), r.last]),
+          ['DESTINATION', 'DECISION', 'COUNT', 'LAST', 'TO ALLOW IT'],
+          rows.map((r) => [r.destination, r.decision, String(r.count), r.last, r.fix ?? '']),
         ),
       )
     return rows

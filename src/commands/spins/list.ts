@@ -1,6 +1,7 @@
 import { projectFlag } from '../../flags.js'
 import { BaseCommand } from '../../base-command.js'
-import { listSpins, spinRoots, type SpinLocation } from '../../spins/discovery.js'
+import { listAllSpins } from '../../flows/spins.js'
+import type { SpinLocation } from '../../spins/discovery.js'
 import { renderTable } from '../../ui/table.js'
 
 export default class SpinsList extends BaseCommand {
@@ -20,7 +21,7 @@ export default class SpinsList extends BaseCommand {
 
   async run(): Promise<SpinLocation[]> {
     const { flags } = await this.parse(SpinsList)
-    const spins = await listSpins(spinRoots(flags.project))
+    const spins = await listAllSpins({ project: flags.project }, this.deps)
     this.log(
       renderTable(
         ['NAME', 'SOURCE', 'PATH'],

@@ -2,16 +2,8 @@ import { Args } from '@oclif/core'
 import { projectFlag } from '../../flags.js'
 import { BaseCommand } from '../../base-command.js'
 import { ExitCode } from '../../errors.js'
-import { listSpins, spinRoots } from '../../spins/discovery.js'
-import { checkSpin } from '../../spins/load.js'
-import { formatProblem, type SpinProblem } from '../../spins/problems.js'
-
-interface Verdict {
-  name: string
-  path: string
-  valid: boolean
-  problems: SpinProblem[]
-}
+import { validateSpins, type SpinVerdict } from '../../flows/spins.js'
+import { formatProblem } from '../../spins/problems.js'
 
 export default class SpinsValidate extends BaseCommand {
   static override summary = 'Check spins against every rule caiged and OpenCode apply.'
@@ -32,19 +24,9 @@ export default class SpinsValidate extends BaseCommand {
     project: projectFlag,
   }
 
-  async run(): Promise<Verdict[]> {
+  async run(): Promise<SpinVerdict[]> {
     const { args, flags } = await this.parse(SpinsValidate)
-    const targets = args.spin ? [args.spin] : (await listSpins(spinRoots(flags.project))).map((s) => s.dir)
-    const verdicts: Verdict[] = []
-    for (const target of targets) {
-      const check = await checkSpin(target, flags.project)
-      verdicts.push({
-        name: check.location.name,
-        path: check.location.dir,
-        valid: check.problems.length === 0,
-        problems: check.problems,
-      })
-    }
+    const verdicts = await validateSpins({ spin: args.spin, project: flags.project }, this.deps)
     for (const v of verdicts) {
       if (v.valid) this.log(`ok       ${v.name}  (${v.path})`)
       else {

@@ -25,6 +25,18 @@ async function sessionServer(sessions: () => { id: string; time: { updated: numb
   return (server.address() as AddressInfo).port
 }
 
+/** A Deps whose HOME this file removes afterwards. */
+function own<T extends { root: string }>(d: T): T {
+  roots.push(d.root)
+  return d
+}
+
+const GATEWAY_LABELS = {
+  [Label.managed]: 'true',
+  [Label.role]: 'egress',
+  [Label.container]: 'caiged-dev-code-app',
+}
+
 describe('after the TUI exits', () => {
   it("prints caiged's own continue line with the session the user was in", async () => {
     let list = [{ id: 'ses_old1', time: { updated: 1 } }]
@@ -32,24 +44,80 @@ describe('after the TUI exits', () => {
     const io = recordingIo()
     const attached: (string | undefined)[] = []
     const code = await attachTui(
-      { name: 'caiged-dev-code-app', port, password: 'pw', serverVersion: '1.18.33', hostVersion: '1.18.33' },
       {
-        io,
-        hostOpencode: {
-          version: async () => '1.18.33',
-          attach: async (_url, options) => {
-            attached.push(options.session)
-            // The user started a new session in the TUI.
-            list = [...list, { id: 'ses_new2', time: { updated: 2 } }]
-            return 0
-          },
-        },
+        name: 'caiged-dev-code-app',
+        port,
+        password: 'pw',
+        serverVersion: '1.18.33',
+        hostVersion: '1.18.33',
+        gated: false,
       },
+      own(
+        testDeps({
+          io,
+          hostOpencode: {
+            attach: async (_url, options) => {
+              attached.push(options.session)
+              // The user started a new session in the TUI.
+              list = [...list, { id: 'ses_new2', time: { updated: 2 } }]
+              return 0
+            },
+          },
+        }),
+      ),
     )
     expect(code).toBe(0)
     expect(attached).toEqual(['ses_old1'])
     expect(io.logs.at(-1)).toBe('Continue: caiged connect caiged-dev-code-app --session ses_new2')
     expect(io.logs.join('\n')).not.toMatch(/opencode -s/)
+  })
+
+  it('names what the gateway refused during the session, each with the command that allows it', async () => {
+    const port = await sessionServer(() => [])
+    const io = recordingIo()
+    const d = own(testDeps({ io, hostOpencode: { attach: async () => 0 } }))
+    const now = d.clock.now() / 1000
+    const log = [
+      `caiged-egress ${now - 3600} CONNECT before.example 443 403 TCP_DENIED`,
+      `caiged-egress ${now + 1} CONNECT opencode.ai 443 403 TCP_DENIED`,
+      `caiged-egress ${now + 2} CONNECT opencode.ai 443 403 TCP_DENIED`,
+      `caiged-egress ${now + 2} GET db.example 5432 403 TCP_DENIED`,
+      `caiged-egress ${now + 3} CONNECT registry.npmjs.org 443 200 TCP_TUNNEL`,
+    ].join('\n')
+    d.fake
+      .on(
+        /^container inspect -- caiged-dev-code-app-egress$/,
+        inspectJson({ name: 'caiged-dev-code-app-egress', running: true, labels: GATEWAY_LABELS }),
+      )
+      .on(/^logs --since \S+ -- id-caiged-dev-code-app-egress$/, { stdout: log })
+    await attachTui(
+      {
+        name: 'caiged-dev-code-app',
+        port,
+        password: 'pw',
+        serverVersion: '1.18.33',
+        hostVersion: '1.18.33',
+        gated: true,
+      },
+      d,
+    )
+    expect(io.warnings).toEqual([
+      'The egress policy of caiged-dev-code-app refused 2 destinations during this session:',
+      '  opencode.ai:443 (2×) — to allow it: caiged egress allow caiged-dev-code-app opencode.ai',
+      '  db.example:5432 (1×) — to allow it: caiged egress allow caiged-dev-code-app db.example:5432',
+    ])
+  })
+
+  it('says nothing about egress for an agent without a gateway, and asks docker nothing', async () => {
+    const port = await sessionServer(() => [])
+    const io = recordingIo()
+    const d = own(testDeps({ io, hostOpencode: { attach: async () => 0 } }))
+    await attachTui(
+      { name: 'c1', port, password: 'pw', serverVersion: '1.18.33', hostVersion: '1.18.33', gated: false },
+      d,
+    )
+    expect(io.warnings).toEqual([])
+    expect(d.fake.calls).toEqual([])
   })
 
   it('the line it prints is one connect takes back', () => {

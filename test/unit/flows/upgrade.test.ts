@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { containerLabels, type ContainerSettings } from '../../../src/containers/request.js'
+import type { ContainerSettings } from '../../../src/containers/request.js'
+import { containerLabels } from '../../../src/containers/settings-record.js'
 import { runOptionsFromLabels } from '../../../src/flows/upgrade.js'
 import { Label } from '../../../src/labels.js'
 

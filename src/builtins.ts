@@ -5,8 +5,8 @@ import type * as Readline from 'node:readline/promises'
 
 /**
  * Node's own modules that a warm `run` does not need, loaded on first use instead of at start:
- * loading one costs that run's main thread 2-4 ms, a few percent of it (bench/, README's
- * Architecture). Not `await import()`: dist/hot.cjs runs as a vm.Script, which has no loader for it.
+ * loading one costs that run's main thread 2-4 ms, a few percent of it (bench/,
+ * CONTRIBUTING.md's Architecture). Not `await import()`: dist/hot.cjs runs as a vm.Script, which has no loader for it.
  */
 const requireBuiltin = createRequire(import.meta.url)
 

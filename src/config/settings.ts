@@ -1,4 +1,4 @@
-import type { UserConfig } from '../config/schema.js'
+import type { UserConfig } from './schema.js'
 
 /** What `run` was told on its command line about how the container is made (undefined: not said). */
 export interface RunSettingFlags {

@@ -1,14 +1,12 @@
-import { HARDENING } from '../containers/docker-run-args.js'
-import type { PublishedPort } from '../containers/publish.js'
 import type { Docker } from '../docker/index.js'
 import type { ContainerInspect } from '../docker/schemas.js'
 import { isNameConflict, isPortConflict } from '../docker/container-client.js'
+import { gatewayName, RELAY_PORT } from '../egress/names.js'
 import { CaigedError, ExitCode } from '../errors.js'
 import { Label } from '../labels.js'
 import { lastLine } from '../text.js'
-import { gatewayName, RELAY_PORT } from './names.js'
-
-export { gatewayName, proxyUrl, PROXY_PORT, RELAY_PORT } from './names.js'
+import { HARDENING } from './docker-run-args.js'
+import type { PublishedPort } from './publish.js'
 
 /** A gateway to create: for one agent, on the outward network, publishing the agent's port. */
 export interface GatewaySpec {

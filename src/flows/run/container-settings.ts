@@ -1,0 +1,36 @@
+import { mergePublished } from '../../containers/publish.js'
+import { networkName, toolsVolumeName, volumeName, type ContainerSettings } from '../../containers/request.js'
+import { outwardNetwork } from '../../egress/resolve.js'
+import type { RunOptions } from './options.js'
+import type { RunLookups } from './lookup.js'
+import type { RunPlan } from './plan.js'
+
+/** How the container is to be made, from the plan and what was found (pure). */
+export function containerSettingsFor(
+  o: Pick<RunOptions, 'network' | 'publish'>,
+  plan: RunPlan & { envFile: string | undefined },
+  found: Pick<RunLookups, 'spin' | 'socket' | 'ssh' | 'git' | 'authMtime' | 'hasGhDir'>,
+  ghDir: string,
+): ContainerSettings {
+  const { name, settings, egressMode } = plan
+  return {
+    name,
+    spin: found.spin.name,
+    project: plan.project,
+    workdir: plan.workdir,
+    volume: volumeName(name),
+    toolsVolume: toolsVolumeName(name),
+    gh: { mode: settings.gh, hostDir: found.hasGhDir ? ghDir : undefined },
+    auth: found.authMtime === undefined ? 'none' : 'copy',
+    dockerSocket: found.socket,
+    secretEnvNames: plan.secrets.names,
+    secretEnvFile: plan.envFile,
+    git: found.git,
+    ssh: found.ssh,
+    resources: settings.resources,
+    network: o.network ? { name: o.network, own: false } : { name: networkName(name), own: true },
+    egress:
+      egressMode === 'open' ? { mode: 'open' } : { mode: egressMode, outward: outwardNetwork(plan.config) },
+    publish: mergePublished(o.publish, plan.projectConfig.publish, plan.userConfig.publish),
+  }
+}

@@ -1,0 +1,76 @@
+import type { ProjectConfig } from '../../config/project.js'
+import type { PullPolicy, UserConfig } from '../../config/schema.js'
+import { resolveRunSettings, type RunSettings } from '../../config/settings.js'
+import { containerName, deriveProjectName, imagePrefix, slugify } from '../../containers/naming.js'
+import { usageError } from '../../errors.js'
+import type { EgressMode } from '../../egress/presets.js'
+import { egressModeFor } from '../../egress/resolve.js'
+import { parseHostRule } from '../../egress/rules.js'
+import { secretEnv } from '../../host/environment.js'
+import { baseImageFrom } from '../../images/options.js'
+import { publishedImageSettings } from '../../images/source.js'
+import type { RunOptions } from './options.js'
+
+/** What a run is about, decided from the options, the configs and the environment alone. */
+export interface RunPlan {
+  workdir: string
+  userConfig: UserConfig
+  projectConfig: ProjectConfig
+  /** The user's config with the project's over it. */
+  config: UserConfig
+  settings: RunSettings & { spin: string }
+  egressMode: EgressMode
+  secrets: { names: string[]; values: Record<string, string> }
+  baseImage: string
+  registry: string | undefined
+  pull: PullPolicy
+  prefix: string
+  project: string
+  /** The container's name, and so its gateway's, network's and volumes'. */
+  name: string
+}
+
+/**
+ * The plan of a run (pure: no file, process or engine is touched): its settings by precedence, the
+ * names it makes, where its images come from and its egress mode. Whatever the user gave that
+ * cannot work is refused here, before anything is looked up or made.
+ */
+export function planRun(
+  o: RunOptions,
+  given: { workdir: string; userConfig: UserConfig; projectConfig: ProjectConfig; config: UserConfig },
+  env: NodeJS.ProcessEnv,
+): RunPlan {
+  const { config } = given
+  const settings = resolveRunSettings(o, config)
+  const spin = settings.spin
+  if (!spin) {
+    throw usageError(
+      'Missing --spin: which role should the agent have?',
+      'Give --spin dev (caiged spins list), or set a default: caiged config set defaultSpin dev.',
+    )
+  }
+  const egressMode = egressModeFor(o, config)
+  for (const rule of [...(o.allowHost ?? []), ...(o.denyHost ?? [])]) parseHostRule(rule)
+  if (o.network && egressMode !== 'open') {
+    throw usageError(
+      `--network ${o.network} puts the agent on a network with a way out that its egress policy (${egressMode}) cannot hold.`,
+      'Add --egress open to join that network knowingly, or leave out --network: the agent then reaches only what its policy allows.',
+    )
+  }
+  const secrets = secretEnv(settings.secretEnvNames, env)
+  const { registry, pull } = publishedImageSettings(o, config, env)
+  const prefix = imagePrefix(env)
+  const project = o.project !== undefined ? slugify(o.project) : deriveProjectName(given.workdir)
+  return {
+    ...given,
+    settings: { ...settings, spin },
+    egressMode,
+    secrets,
+    baseImage: baseImageFrom(o.baseImage, env),
+    registry,
+    pull,
+    prefix,
+    project,
+    name: containerName(spin, project, prefix),
+  }
+}
