@@ -157,6 +157,19 @@ export function pullFailure(ref: string, stderr: string, why: string): { login: 
     : { warn: `Could not pull ${ref} (${why}); using a local image.` }
 }
 
+/** The local image built from these inputs: current, or to build, with why. */
+function localChoice(facts: ImageFacts, policy: ImagePolicy, inputs: ImageInputs): ImageChoice {
+  const expected = expectedSpinLabels(inputs, policy.spin)
+  const reasons = staleReasons(expected, facts.local?.labels)
+  return {
+    source: reasons.length ? 'build' : 'local',
+    ref: policy.localRef,
+    id: facts.local?.id,
+    fingerprint: imageFingerprint(expected),
+    build: reasons,
+  }
+}
+
 /**
  * The whole "which image does this container run" table, as one pure function: a current local
  * build; else (with a registry, as the pull policy allows) the published image pulled before, or
@@ -167,15 +180,8 @@ export function pullFailure(ref: string, stderr: string, why: string): { login: 
  */
 export function chooseImageSource(facts: ImageFacts, policy: ImagePolicy): ImagePlan {
   const { registry, pull, inputs, spin } = policy
-  const expected = expectedSpinLabels(inputs, spin)
-  const reasons = staleReasons(expected, facts.local?.labels)
-  const built: ImageChoice = {
-    source: reasons.length ? 'build' : 'local',
-    ref: policy.localRef,
-    id: facts.local?.id,
-    fingerprint: imageFingerprint(expected),
-    build: reasons,
-  }
+  const built = localChoice(facts, policy, inputs)
+  const reasons = built.build
   const local = (said: Said = { say: [] }): ImagePlan => ({
     action: reasons.length ? 'build' : 'local',
     choice: built,
@@ -263,17 +269,8 @@ function onPublishedBase(facts: ImageFacts, policy: ImagePolicy, say: string[]):
   const all = expectedSpinLabels(inputs, spin)
   if (SAME_BASE.some((key) => labels[key] !== all[key])) return undefined
   const onBase = { ref, inputs: { ...inputs, baseImage: labels[Label.baseImage] ?? inputs.baseImage } }
-  const expected = expectedSpinLabels(onBase.inputs, spin)
-  const reasons = staleReasons(expected, facts.local?.labels)
-  const choice: ImageChoice = {
-    source: reasons.length ? 'build' : 'local',
-    ref: policy.localRef,
-    id: facts.local?.id,
-    fingerprint: imageFingerprint(expected),
-    build: reasons,
-    onBase,
-  }
-  const building = reasons.length
+  const choice: ImageChoice = { ...localChoice(facts, policy, onBase.inputs), onBase }
+  const building = choice.build.length
     ? [`Building only the ${spin.name} spin layer, on the published ${ref}.`]
     : []
   return { action: 'on-base', choice, say: [...say, ...building] }
