@@ -7,6 +7,7 @@ import { attach, hostOpencodeVersion } from './opencode/host-client.js'
 import { NpmRegistry, type PackageRegistry } from './opencode/npm-registry.js'
 import { paths, type Paths } from './paths.js'
 import { confirm } from './ui/prompt.js'
+import { Prefetched } from './prefetched.js'
 
 export type { PackageRegistry }
 
@@ -51,6 +52,8 @@ export interface Deps {
   readonly hostGit: HostGit
   readonly io: Io
   readonly clock: Clock
+  /** What the hot path started ahead of the flows, asked for by what it is (src/prefetched.ts). */
+  readonly prefetched: Prefetched
   /** The host user's ids (files the agent writes in /workspace belong to them). */
   readonly hostIds: { uid: number; gid: number }
   /** caiged's own version (images built by another version are stale). */
@@ -86,10 +89,13 @@ export function defaultDeps(options: {
   caigedVersion: string
   io: Omit<Io, 'confirm'>
   env?: NodeJS.ProcessEnv
+  /** What the hot path started ahead (cli/ahead.ts); nothing for oclif's commands. */
+  prefetched?: Prefetched
 }): Deps {
   const env = options.env ?? process.env
+  const prefetched = options.prefetched ?? new Prefetched()
   const docker = once(() => new Docker())
-  const containers = once(() => new ContainerService(docker(), { clock: systemClock }))
+  const containers = once(() => new ContainerService(docker(), { clock: systemClock, prefetched }))
   const npm = once(() => new NpmRegistry())
   const config = once(() => loadUserConfig(paths(env).configFile))
   const pathsOnce = once(() => paths(env))
@@ -108,9 +114,10 @@ export function defaultDeps(options: {
       return npm()
     },
     hostOpencode: { version: () => hostOpencodeVersion(env), attach },
-    hostGit: { identity: hostGitIdentity },
+    hostGit: { identity: (workdir) => hostGitIdentity(workdir, prefetched.takeGitIdentity(workdir)) },
     io: { ...options.io, confirm },
     clock: systemClock,
+    prefetched,
     hostIds: { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 },
     caigedVersion: options.caigedVersion,
     config,

@@ -7,6 +7,7 @@ import type ContainersList from './commands/containers/list.js'
 import type Run from './commands/run.js'
 import type { Deps } from './deps.js'
 import { packageRoot } from './paths.js'
+import { Prefetched } from './prefetched.js'
 import type { HotCommand } from './cli/hot-argv.js'
 import { hotParse } from './cli/hot-parse.js'
 import type { HotRoute, HotSpecFile } from './cli/hot-spec.js'
@@ -94,13 +95,15 @@ async function runCommand<Id extends HotCommand>(
   if (!parsed || !pkg) return false
   const json = parsed.flags.json === true
   // What the command will wait for first, started while its code loads (see ahead.ts).
-  if (id === 'run') (await import('./cli/ahead.js')).startRunLookupsAhead(parsed, process.env)
-  if (id === 'connect') (await import('./cli/ahead.js')).startConnectLookupAhead(parsed, process.env)
+  const prefetched = new Prefetched()
+  if (id === 'run') (await import('./cli/ahead.js')).startRunLookupsAhead(parsed, process.env, prefetched)
+  if (id === 'connect')
+    (await import('./cli/ahead.js')).startConnectLookupAhead(parsed, process.env, prefetched)
   const [{ defaultDeps }, { commandIo, printFailure, printJson }] = await Promise.all([
     import('./deps.js'),
     import('./cli/output.js'),
   ])
-  const deps = defaultDeps({ caigedVersion: pkg.version, io: commandIo(json) })
+  const deps = defaultDeps({ caigedVersion: pkg.version, io: commandIo(json), prefetched })
   try {
     // hotParse returns what oclif's parser returns for this command (test/unit/hot-parse.test.ts).
     const body: Body<Id> = BODIES[id]

@@ -11,19 +11,11 @@ import ts from 'typescript'
 const LAYERS = [
   {
     name: 'leaf utilities',
-    units: [
-      'errors.ts',
-      'text.ts',
-      'lazy-schema.ts',
-      'parsed-by.ts',
-      'labels.ts',
-      'started-ahead.ts',
-      'builtins.ts',
-    ],
+    units: ['errors.ts', 'text.ts', 'lazy-schema.ts', 'parsed-by.ts', 'labels.ts', 'builtins.ts'],
   },
   { name: 'base helpers', units: ['process', 'paths.ts', 'hostname.ts'] },
   { name: 'adapters', units: ['docker', 'host', 'opencode', 'web'] },
-  { name: 'adapters over the host', units: ['secrets'] },
+  { name: 'adapters over the host', units: ['secrets', 'prefetched.ts'] },
   { name: 'image model (pure)', units: ['bake', 'doctor'] },
   { name: 'egress policy', units: ['egress'] },
   { name: 'spins', units: ['spins'] },

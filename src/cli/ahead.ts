@@ -4,15 +4,16 @@ import { containerName, deriveProjectName, imagePrefix, slugify } from '../conta
 import { gatewayName } from '../egress/names.js'
 import { gitIdentityArgs } from '../host/git.js'
 import { startAhead, type SpawnResult } from '../process/spawn.js'
+import type { Prefetched } from '../prefetched.js'
 import type { Parsed } from './hot-parse.js'
 
 /**
  * What a warm `run` waits for (its container inspect, then its server's health, and the host's git
- * identity), started while the flows are still loading: all read only, and the run takes their
- * results when it asks for exactly the same (same name, same folder; otherwise they are not used).
+ * identity), started while the flows are still loading: all read only, and kept in `prefetched`
+ * by what they are, for the flow to take when it asks for the same container, server or folder.
  * Needs --spin: without it the name depends on the config, read later.
  */
-export function startRunLookupsAhead(parsed: Parsed, env: NodeJS.ProcessEnv): void {
+export function startRunLookupsAhead(parsed: Parsed, env: NodeJS.ProcessEnv, prefetched: Prefetched): void {
   const spin = parsed.flags.spin
   if (typeof spin !== 'string') return
   try {
@@ -20,20 +21,27 @@ export function startRunLookupsAhead(parsed: Parsed, env: NodeJS.ProcessEnv): vo
     const project =
       typeof parsed.flags.project === 'string' ? slugify(parsed.flags.project) : deriveProjectName(workdir)
     const name = containerName(spin, project, imagePrefix(env))
-    const healthSent = inspectThenHealthAhead(name, env)
+    const healthSent = inspectThenHealthAhead(name, env, prefetched)
     // The host's git identity once the health check is on its way (not against the inspect for the
-    // 2 cores): kept now, so that a run asking for it sooner (flows/run-agent.ts) waits for this one
-    // rather than starting another.
-    startAhead('git', gitIdentityArgs(workdir), { after: healthSent })
+    // 2 cores): kept now, so that a run asking for it sooner (flows/run/lookup.ts) waits for this
+    // one rather than starting another.
+    prefetched.keepGitIdentity(
+      workdir,
+      startAhead('git', gitIdentityArgs(workdir), { after: healthSent }).result,
+    )
   } catch {
     // An invalid spin, project or prefix: the run itself says what is wrong.
   }
 }
 
 /** What `connect` waits for: the inspect of the agent it names and its gateway, then its health. */
-export function startConnectLookupAhead(parsed: Parsed, env: NodeJS.ProcessEnv): void {
+export function startConnectLookupAhead(
+  parsed: Parsed,
+  env: NodeJS.ProcessEnv,
+  prefetched: Prefetched,
+): void {
   const name = parsed.args.name
-  if (name) inspectThenHealthAhead(name, env)
+  if (name) inspectThenHealthAhead(name, env, prefetched)
 }
 
 /**
@@ -41,24 +49,30 @@ export function startConnectLookupAhead(parsed: Parsed, env: NodeJS.ProcessEnv):
  * The command gets the inspect only then: the flows' work on it would otherwise come first and
  * hold the request back, where now the server answers while they work.
  */
-function inspectThenHealthAhead(name: string, env: NodeJS.ProcessEnv): Promise<void> {
+function inspectThenHealthAhead(name: string, env: NodeJS.ProcessEnv, prefetched: Prefetched): Promise<void> {
   let sent!: () => void
   const healthSent = new Promise<void>((resolve) => (sent = resolve))
   const inspected = startAhead('docker', inspectManyArgs([name, gatewayName(name)]), {
     handOverAfter: healthSent,
   })
-  void healthAhead(name, inspected, env).then(sent)
+  prefetched.keepLookup(name, inspected.handedOver)
+  void healthAhead(name, inspected.result, env, prefetched).then(sent)
   return healthSent
 }
 
 /**
  * Once the inspect is back: when it shows the agent running, its server's health check (the first
  * thing a warm run or a connect asks of it), started while the flows still load. Read only, and
- * taken only as the same request (same port, same password); anything unexpected here starts
- * nothing, and the command finds it out itself. Settles (never rejects) once the request is sent,
- * or failed, or there is none to send.
+ * taken only for the same server and password; anything unexpected here starts nothing, and the
+ * command finds it out itself. Settles (never rejects) once the request is sent, or failed, or
+ * there is none to send.
  */
-function healthAhead(name: string, inspected: Promise<SpawnResult>, env: NodeJS.ProcessEnv): Promise<void> {
+function healthAhead(
+  name: string,
+  inspected: Promise<SpawnResult>,
+  env: NodeJS.ProcessEnv,
+  prefetched: Prefetched,
+): Promise<void> {
   // What only the health check needs (the password's crypto, zod) loads while the inspect runs,
   // not before it starts.
   const loaded = Promise.all([
@@ -77,12 +91,15 @@ function healthAhead(name: string, inspected: Promise<SpawnResult>, env: NodeJS.
       }[]
       const agent = containers.find((c) => c.Name?.replace(/^\//, '') === name)
       const port = agent?.State?.Running ? server.portFromLabels(agent.Config?.Labels ?? {}) : undefined
-      if (port === undefined) return
+      if (port === undefined || prefetched.discarded) return
       const password = await session.sessionPassword(name, paths(env).saltFile, { mayCreateSalt: false })
-      return http.startGetAhead(
-        ...health.healthRequest(server.serverUrl(port), password),
+      const url = server.serverUrl(port)
+      const started = http.startGetAhead(
+        ...health.healthRequest(url, password),
         health.HEALTH_REQUEST_TIMEOUT_MS,
       )
+      prefetched.keepHealth(url, password, started.response)
+      return started.sent
     })
     .catch(() => undefined)
 }

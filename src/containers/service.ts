@@ -14,6 +14,7 @@ import { candidatePorts } from './ports.js'
 import { publishedFromLabel } from './publish.js'
 import { ContainerPath, networkName, type ContainerRequest, type GatewayRequest } from './request.js'
 import { portFromLabels, serverUrl } from './server.js'
+import { Prefetched } from '../prefetched.js'
 
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/
 // Concurrent runs race for the same lowest port: each loser moves on to the next one.
@@ -75,6 +76,7 @@ export class ContainerService {
   private readonly portLooksFree: (port: number) => Promise<boolean>
   private readonly waitForServer: typeof waitForHealthy
   private readonly clock: NonNullable<WaitOptions['clock']>
+  private readonly prefetched: Prefetched
   readonly gateways: Gateways
 
   constructor(
@@ -86,8 +88,11 @@ export class ContainerService {
       portLooksFree?: (port: number) => Promise<boolean>
       /** The authenticated health poll of a server. */
       waitForServer?: typeof waitForHealthy
+      /** What the hot path started ahead (the first look, the first health check), taken once. */
+      prefetched?: Prefetched
     },
   ) {
+    this.prefetched = seams.prefetched ?? new Prefetched()
     this.clock = seams.clock
     this.portLooksFree = seams.portLooksFree ?? isLoopbackPortFree
     this.waitForServer = seams.waitForServer ?? waitForHealthy
@@ -102,7 +107,11 @@ export class ContainerService {
     name: string,
   ): Promise<{ agent: ContainerInspect | undefined; gateway: ContainerInspect | undefined }> {
     if (!CONTAINER_NAME.test(name)) throw usageError(`"${name}" is not a valid container name.`)
-    const found = await this.docker.containers.inspectMany([name, gatewayName(name)])
+    const names = [name, gatewayName(name)]
+    const ahead = this.prefetched.takeLookup(name)
+    const found = ahead
+      ? this.docker.containers.inspectManyFrom(names, await ahead)
+      : await this.docker.containers.inspectMany(names)
     const agent = this.checkedAgent(
       name,
       found.find((c) => c.Name === name),
@@ -441,6 +450,7 @@ export class ContainerService {
       return await this.waitForServer(serverUrl(port), password, {
         timeoutMs,
         clock: this.clock,
+        firstAnswer: this.prefetched.takeHealth(serverUrl(port), password),
         giveUp: async () => {
           const now = await this.docker.containers.inspect(name)
           if (!now) return 'the container was removed by another command'

@@ -42,8 +42,12 @@ export class ContainerClient {
    * Several containers in one docker process (the warm path's one call); those missing are left out.
    */
   async inspectMany(names: string[]): Promise<ContainerInspect[]> {
+    return this.inspectManyFrom(names, await this.cli.exec(inspectManyArgs(names)))
+  }
+
+  /** What `docker container inspect -- NAMES…` answered (here, or started ahead), read. */
+  inspectManyFrom(names: string[], result: DockerResult): ContainerInspect[] {
     const args = inspectManyArgs(names)
-    const result = await this.cli.exec(args)
     // docker prints the ones it found and exits 1 when any is missing.
     const missingOnly = result.stderr
       .split('\n')

@@ -1,16 +1,11 @@
-import { runProcess } from '../process/spawn.js'
+import { runProcess, type SpawnResult } from '../process/spawn.js'
 
 export interface GitIdentity {
   name: string
   email: string
 }
 
-/**
- * The identity the user commits with in this project: user.name/user.email as git resolves them
- * there (global, includeIf and the repository's own), in one git process. Nothing else of the
- * host's git config is read or copied.
- */
-/** The argv of hostGitIdentity's git (the hot path starts it ahead, so it must be the same). */
+/** The argv of hostGitIdentity's git (the hot path starts the same one ahead). */
 export const gitIdentityArgs = (workdir: string): string[] => [
   '-C',
   workdir,
@@ -19,8 +14,16 @@ export const gitIdentityArgs = (workdir: string): string[] => [
   '^user\\.(name|email)$',
 ]
 
-export async function hostGitIdentity(workdir: string): Promise<Partial<GitIdentity>> {
-  const result = await runProcess('git', gitIdentityArgs(workdir))
+/**
+ * The identity the user commits with in this project: user.name/user.email as git resolves them
+ * there (global, includeIf and the repository's own), in one git process (or the one started
+ * ahead for this folder). Nothing else of the host's git config is read or copied.
+ */
+export async function hostGitIdentity(
+  workdir: string,
+  ahead?: Promise<SpawnResult>,
+): Promise<Partial<GitIdentity>> {
+  const result = await (ahead ?? runProcess('git', gitIdentityArgs(workdir)))
   const identity: Partial<GitIdentity> = {}
   for (const line of result.exitCode === 0 ? result.stdout.split('\n') : []) {
     const match = /^user\.(name|email) (.+)$/.exec(line.trim())

@@ -30,10 +30,12 @@ export async function probeHealth(
   baseUrl: string,
   password: string,
   requestTimeoutMs = HEALTH_REQUEST_TIMEOUT_MS,
+  /** The same request, started ahead (src/prefetched.ts): its answer is this probe's. */
+  ahead?: Promise<HttpResponse>,
 ): Promise<Probe> {
   let response: HttpResponse
   try {
-    response = await httpGet(...healthRequest(baseUrl, password), requestTimeoutMs)
+    response = await (ahead ?? httpGet(...healthRequest(baseUrl, password), requestTimeoutMs))
   } catch (error) {
     return { kind: 'unreachable', detail: (error as Error).message }
   }
@@ -59,6 +61,8 @@ export interface WaitOptions {
   giveUp?: () => Promise<string | undefined>
   /** Time, injected so a test can run the poll without waiting (deps.ts Clock). */
   clock?: { now(): number; sleep(ms: number): Promise<void> }
+  /** The first probe's request, started ahead of the flow (src/prefetched.ts). */
+  firstAnswer?: Promise<HttpResponse>
 }
 
 const realTime = {
@@ -85,8 +89,10 @@ export async function waitForHealthy(
   const deadline = clock.now() + (options.timeoutMs ?? 60_000)
   let last: Probe = { kind: 'unreachable', detail: 'not asked yet' }
   let attempt = 0
+  let ahead = options.firstAnswer
   for (;;) {
-    last = await probeHealth(baseUrl, password, options.requestTimeoutMs ?? HEALTH_REQUEST_TIMEOUT_MS)
+    last = await probeHealth(baseUrl, password, options.requestTimeoutMs ?? HEALTH_REQUEST_TIMEOUT_MS, ahead)
+    ahead = undefined
     if (last.kind === 'healthy') return last.health
     // A 401 comes from a running server that refuses this password: waiting will not change it.
     if (last.kind === 'unauthorized') throw new HealthTimeout(last, 'the server refuses the password')

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process'
-import { StartedAhead } from '../started-ahead.js'
 
 export interface SpawnResult {
   stdout: string
@@ -22,36 +21,29 @@ export interface SpawnOptions {
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }
 
-/** Processes started ahead of need, by program and args (see startAhead). */
-const startedAhead = new StartedAhead<SpawnResult>()
-const aheadKey = (program: string, args: readonly string[]) => JSON.stringify([program, ...args])
-
 /**
  * Starts a read-only process before the code that needs it has loaded (the hot path of `run`
- * starts its container inspect while the flows load), or once `after` has settled: the first
- * runProcess with the same program and args, and no options, takes its result instead of starting
- * another (waiting for it to start, when it asks sooner), and gets it once `handOverAfter` has
- * settled too. The promise returned has the result as soon as it is there. One never taken is
- * simply wasted, so only what changes nothing may be started ahead.
+ * starts its container inspect while the flows load), or once `after` has settled. `result` has
+ * the outcome as soon as it is there; `handedOver` has it once `handOverAfter` has settled too:
+ * what the caller keeps for the flow (src/prefetched.ts), which asks for it by what it is.
  */
 export function startAhead(
   program: string,
   args: readonly string[],
   timing: { after?: Promise<unknown>; handOverAfter?: Promise<unknown> } = {},
-): Promise<SpawnResult> {
+): { result: Promise<SpawnResult>; handedOver: Promise<SpawnResult> } {
   const spawnIt = () => spawnProcess(program, args, {})
   const { after, handOverAfter } = timing
-  const started = after ? after.then(spawnIt, spawnIt) : spawnIt()
+  const result = after ? after.then(spawnIt, spawnIt) : spawnIt()
   const handedOver = handOverAfter
-    ? started.then((result) =>
+    ? result.then((r) =>
         handOverAfter.then(
-          () => result,
-          () => result,
+          () => r,
+          () => r,
         ),
       )
-    : started
-  startedAhead.keep(aheadKey(program, args), handedOver)
-  return started
+    : result
+  return { result, handedOver }
 }
 
 /**
@@ -65,11 +57,9 @@ export function runProcess(
   args: readonly string[],
   options: SpawnOptions = {},
 ): Promise<SpawnResult> {
-  const ahead = Object.keys(options).length === 0 ? startedAhead.take(aheadKey(program, args)) : undefined
-  return ahead ?? spawnProcess(program, args, options)
+  return spawnProcess(program, args, options)
 }
 
-/** A new process, whatever was started ahead. */
 function spawnProcess(program: string, args: readonly string[], options: SpawnOptions): Promise<SpawnResult> {
   return new Promise((resolve) => {
     const child = spawn(program, args, {

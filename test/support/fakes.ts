@@ -10,6 +10,7 @@ import type { RunOptions } from '../../src/flows/run-agent.js'
 import type { waitForHealthy } from '../../src/opencode/health.js'
 import type { PackageRegistry } from '../../src/opencode/npm-registry.js'
 import { paths } from '../../src/paths.js'
+import { Prefetched } from '../../src/prefetched.js'
 
 type Reply = Partial<DockerResult> | ((args: readonly string[]) => Partial<DockerResult>)
 
@@ -171,6 +172,7 @@ export function testDeps(
   const docker = new Docker(fake)
   // One clock for the flow and its services: no real timer runs in a unit test.
   const clock = { now: () => Date.now(), sleep: async () => undefined }
+  const prefetched = new Prefetched()
   return {
     root,
     fake,
@@ -180,6 +182,7 @@ export function testDeps(
     docker,
     containers: new ContainerService(docker, {
       clock,
+      prefetched,
       portLooksFree: async () => true,
       waitForServer: o.waitForServer ?? (async () => ({ healthy: true, version: '1.18.33' })),
     }),
@@ -193,6 +196,7 @@ export function testDeps(
     hostGit: { identity: async () => ({ name: 'Ada Lovelace', email: 'ada@example.invalid' }) },
     io: recorded,
     clock,
+    prefetched,
     hostIds: { uid: 1000, gid: 1000 },
     caigedVersion: '0.1.0',
     config: async () => ({}),

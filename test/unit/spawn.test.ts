@@ -19,20 +19,7 @@ describe('runProcess', () => {
     expect(lines.filter((l) => l.startsWith('e'))).toEqual(['e1', 'e2'])
   })
 
-  it('hands a process started ahead to the first identical call, once', async () => {
-    const args = ['-c', 'echo $$']
-    startAhead('sh', args)
-    const first = await runProcess('sh', args)
-    const second = await runProcess('sh', args)
-    expect(first.exitCode).toBe(0)
-    // Two processes, two pids: the second call started its own.
-    expect(second.stdout).not.toBe(first.stdout)
-    // With options, a call never takes one started ahead.
-    startAhead('sh', ['-c', 'echo ahead'])
-    expect((await runProcess('sh', ['-c', 'echo ahead'], { env: { X: '1' } })).stdout).toBe('ahead')
-  })
-
-  it('starts one kept to start later only then, and a call asking sooner waits for that one', async () => {
+  it('starts one kept for later only once `after` has settled', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'caiged-spawn-'))
     const file = path.join(dir, 'runs')
     // A child gets this process's environment as it is when it is spawned: the phase it echoes says
@@ -42,14 +29,13 @@ describe('runProcess', () => {
     try {
       let release!: () => void
       const after = new Promise<void>((resolve) => (release = resolve))
-      startAhead('sh', args, { after })
-      const asked = runProcess('sh', args)
+      const started = startAhead('sh', args, { after })
       await settled()
       process.env.CAIGED_TEST_SPAWN_PHASE = 'after settled'
       release()
-      // One process, the one kept, spawned only once `after` had settled: one spawned sooner (by
-      // startAhead or by the call asking) would have echoed the earlier phase.
-      expect((await asked).stdout).toBe('after settled')
+      // One process, spawned only once `after` had settled: one spawned sooner would have echoed
+      // the earlier phase (and a second one a second line).
+      expect((await started.result).stdout).toBe('after settled')
     } finally {
       delete process.env.CAIGED_TEST_SPAWN_PHASE
       rmSync(dir, { recursive: true, force: true })
@@ -57,25 +43,31 @@ describe('runProcess', () => {
   })
 
   it('starts one kept for later also when what it waits for fails', async () => {
-    const args = ['-c', 'echo anyway']
-    startAhead('sh', args, { after: Promise.reject(new Error('the inspect failed')) })
-    expect((await runProcess('sh', args)).stdout).toBe('anyway')
+    const started = startAhead('sh', ['-c', 'echo anyway'], {
+      after: Promise.reject(new Error('the inspect failed')),
+    })
+    expect((await started.result).stdout).toBe('anyway')
   })
 
-  it('hands the result to the caller that takes it only once handOverAfter has settled', async () => {
-    const args = ['-c', 'echo handed']
+  it('hands the result on only once handOverAfter has settled; the one who started it has it at once', async () => {
     let release!: () => void
     const handOverAfter = new Promise<void>((resolve) => (release = resolve))
-    const started = startAhead('sh', args, { handOverAfter })
-    // The one who started it has the result at once; the caller taking it waits.
-    expect((await started).stdout).toBe('handed')
+    const started = startAhead('sh', ['-c', 'echo handed'], { handOverAfter })
+    expect((await started.result).stdout).toBe('handed')
     let taken: string | undefined
-    const asked = runProcess('sh', args).then((r) => (taken = r.stdout))
+    const handed = started.handedOver.then((r) => (taken = r.stdout))
     // The result is already there: handed on without waiting, it would be taken by now.
     await settled()
     expect(taken).toBeUndefined()
     release()
-    await asked
+    await handed
     expect(taken).toBe('handed')
+  })
+
+  it('never hands a process started ahead to a runProcess call: only what was kept for it', async () => {
+    const started = startAhead('sh', ['-c', 'echo $$'])
+    const asked = await runProcess('sh', ['-c', 'echo $$'])
+    // Two processes, two pids.
+    expect(asked.stdout).not.toBe((await started.result).stdout)
   })
 })

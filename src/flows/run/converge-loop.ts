@@ -7,7 +7,6 @@ import type { ContainerInspect } from '../../docker/schemas.js'
 import { CaigedError, CancelledError, ExitCode } from '../../errors.js'
 import type { ImageChoice } from '../../images/source.js'
 import { Label } from '../../labels.js'
-import { discardGetsAhead } from '../../opencode/http.js'
 import type { Applicable } from '../converge.js'
 import type { RunImage, RunOptions } from './options.js'
 import type { RunEgress } from './egress-step.js'
@@ -105,7 +104,7 @@ async function applyOnce(
 ): Promise<Converged> {
   // Not the warm path: a health check started ahead (cli/ahead.ts) asked the container as it
   // was, which this run is about to start, create or replace.
-  discardGetsAhead()
+  d.prefetched.discard()
   const used: RunImage = choice
     ? { ref: choice.ref, digest: choice.digest, source: choice.source }
     : existing
