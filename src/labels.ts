@@ -61,6 +61,8 @@ export const Label = {
   container: 'io.caiged.container',
   /** On a gateway: the hash of the policy it was created with (see egress/policy.ts policyHash). */
   egressPolicy: 'io.caiged.egress-policy',
+  /** On a gateway: the hash of the credentials it injects (see egress/credentials.ts). */
+  egressCredentials: 'io.caiged.egress-credentials',
   /** On a gateway image: the hash of the files it was built from. */
   egressHash: 'io.caiged.egress-hash',
 } as const

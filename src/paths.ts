@@ -76,6 +76,10 @@ export interface Paths {
   egressDir: string
   /** Per project folder: the widening its .caiged/config.json asked for that the user allowed. */
   consentFile: string
+  /** The machine's gateway CA, key and certificate (0600): gateways intercept with it. */
+  gatewayCaFile: string
+  /** Its certificate alone: what agents trust (mounted read-only). */
+  gatewayCaCertFile: string
   cacheDir: string
   /** The host OpenCode's auth.json, copied into containers. */
   hostAuthFile: string
@@ -105,6 +109,8 @@ export function paths(env: NodeJS.ProcessEnv): Paths {
     userSpinsDir: path.join(configDir, 'spins'),
     egressDir: path.join(configDir, 'egress'),
     consentFile: path.join(configDir, 'projects.json'),
+    gatewayCaFile: path.join(configDir, 'gateway-ca.pem'),
+    gatewayCaCertFile: path.join(configDir, 'gateway-ca.crt'),
     cacheDir: path.join(xdgDir(env.XDG_CACHE_HOME, home, '.cache'), 'caiged'),
     hostAuthFile: path.join(xdgDir(env.XDG_DATA_HOME, home, '.local', 'share'), 'opencode', 'auth.json'),
     hostGhDir:

@@ -3,6 +3,7 @@ import { parsePublish } from '../containers/publish.js'
 import { EgressConfigSchema } from '../egress/config-schema.js'
 import { parsedBy } from '../parsed-by.js'
 import { SPIN_NAME_PATTERN } from '../spins/names.js'
+import { parseSecretMark } from '../egress/credentials.js'
 
 /** A registry host (with an optional port) and namespace path: where published images live. */
 export const REGISTRY_PATH = /^[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/
@@ -10,7 +11,19 @@ export const REGISTRY_PATH = /^[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0
 /** Dev-server ports to publish on 127.0.0.1, "PORT[:HOSTPORT]" each. */
 export const PublishPorts = z.array(parsedBy(parsePublish))
 
-export const SecretEnvNames = z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an env var name'))
+/** Env var names, each optionally marked NAME@HOST: injected by the gateway for that host only. */
+export const SecretEnvNames = z.array(
+  z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*(?:@\S+)?$/, 'must be an env var name, or NAME@HOST')
+    .superRefine((entry, ctx) => {
+      try {
+        parseSecretMark(entry)
+      } catch (error) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message })
+      }
+    }),
+)
 
 /** docker run limits, in the user's config or the project's. */
 export const ResourcesSchema = z.strictObject({
@@ -79,6 +92,7 @@ export const CONFIG_KEYS = [
   'egress.allow',
   'egress.deny',
   'egress.network',
+  'egress.upstreamCA',
   'publish',
   'resources.memory',
   'resources.cpus',

@@ -102,14 +102,38 @@ export function runSpec(
     '-e',
     `AGENT_WORKDIR=${ContainerPath.workspace}`,
   )
-  const env: Record<string, string> = { [PASSWORD_ENV]: secrets.password }
-  for (const name of request.secretEnvNames) {
-    args.push('-e', name)
-    env[name] = secrets.values[name] ?? ''
-  }
+  const env = secretArgs(request, secrets, args)
   if (request.secretEnvFile) args.push('--env-file', request.secretEnvFile)
   args.push(request.image)
   return { args, env }
+}
+
+/**
+ * The password and the secrets: `-e NAME` in args, values in the docker process's environment. A
+ * secret the gateway injects is only its placeholder in here: the real value never enters.
+ */
+function secretArgs(
+  request: ContainerRequest,
+  secrets: { password: string; values: Record<string, string> },
+  args: string[],
+): Record<string, string> {
+  const env: Record<string, string> = { [PASSWORD_ENV]: secrets.password }
+  const placeholders = new Map(request.injected.map((i) => [i.name, i.placeholder]))
+  for (const name of request.secretEnvNames) {
+    args.push('-e', name)
+    env[name] = placeholders.get(name) ?? secrets.values[name] ?? ''
+  }
+  if (request.gatewayCaCert) {
+    // The gateway answers for the hosts it injects at with the machine's CA: trusted here (Node and
+    // Bun, so OpenCode too, add it to their own store).
+    args.push(
+      '--mount',
+      mount({ type: 'bind', src: request.gatewayCaCert, dst: ContainerPath.gatewayCa, readonly: '' }),
+      '-e',
+      `NODE_EXTRA_CA_CERTS=${ContainerPath.gatewayCa}`,
+    )
+  }
+  return env
 }
 
 /**

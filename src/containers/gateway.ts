@@ -7,6 +7,7 @@ import { Label } from '../labels.js'
 import { lastLine } from '../text.js'
 import { HARDENING } from './docker-run-args.js'
 import type { PublishedPort } from './publish.js'
+import type { GatewayCredentials } from './request.js'
 
 /** A gateway to create: for one agent, on the outward network, publishing the agent's port. */
 export interface GatewaySpec {
@@ -22,6 +23,8 @@ export interface GatewaySpec {
   /** The policy as squid configuration (egress/policy.ts squidRules) and its hash. */
   rules: string
   policyHash: string
+  /** The credentials it injects (egress/credentials.ts), with the CA it intercepts their hosts with. */
+  credentials?: GatewayCredentials
 }
 
 /** The gateway's name was taken by a gateway another run is making for the same agent. */
@@ -39,6 +42,7 @@ export function gatewayCreateArgs(spec: GatewaySpec): { args: string[]; env: Rec
     [Label.role]: 'egress',
     [Label.container]: spec.agent,
     [Label.egressPolicy]: spec.policyHash,
+    ...(spec.credentials ? { [Label.egressCredentials]: spec.credentials.hash } : {}),
   }
   const args = ['--name', name, '--hostname', name, '--network', spec.outward]
   for (const [key, value] of Object.entries(labels)) args.push('--label', `${key}=${value}`)
@@ -54,9 +58,17 @@ export function gatewayCreateArgs(spec: GatewaySpec): { args: string[]; env: Rec
     `CAIGED_RELAY_PORTS=${spec.publish.map((p) => p.container).join(' ')}`,
     '-e',
     'CAIGED_EGRESS_RULES',
-    spec.image,
   )
-  return { args, env: { CAIGED_EGRESS_RULES: spec.rules } }
+  const env: Record<string, string> = { CAIGED_EGRESS_RULES: spec.rules }
+  const credentials = spec.credentials
+  if (credentials) {
+    env.CAIGED_EGRESS_CREDENTIALS = credentials.rules
+    env.CAIGED_EGRESS_CA = credentials.ca
+    if (credentials.upstreamCa) env.CAIGED_EGRESS_UPSTREAM_CA = credentials.upstreamCa
+    for (const name of Object.keys(env).filter((n) => n !== 'CAIGED_EGRESS_RULES')) args.push('-e', name)
+  }
+  args.push(spec.image)
+  return { args, env }
 }
 
 /** Whether a container is the gateway caiged made for this agent. */
@@ -131,14 +143,34 @@ export class Gateways {
     })
   }
 
-  /** Loads a new policy into a running gateway: squid reconfigures, open connections carry on. */
-  async apply(gateway: ContainerInspect, agent: string, rules: string): Promise<void> {
-    const result = await this.docker.containers.execWithInput(gateway.Id, ['caiged-egress-apply'], rules)
+  /**
+   * Loads a new policy (or the credentials it injects) into a running gateway: squid reconfigures,
+   * open connections carry on. The content goes through stdin, never argv.
+   */
+  async apply(
+    gateway: ContainerInspect,
+    agent: string,
+    rules: string,
+    what: 'policy' | 'credentials' = 'policy',
+  ): Promise<void> {
+    const result = await this.docker.containers.execWithInput(
+      gateway.Id,
+      ['caiged-egress-apply', what],
+      rules,
+    )
     if (result.exitCode !== 0) {
       throw new CaigedError(
         `Could not load the egress policy into the gateway of ${agent}: ${lastLine(result.stderr)}`,
       )
     }
+  }
+
+  /** A new CA for the gateways of this machine, made by the gateway image's openssl (key, then cert). */
+  async makeCa(image: string): Promise<string> {
+    const result = await this.docker.containers.runOnce(image, 'caiged-egress-ca')
+    if (result.exitCode !== 0)
+      throw new CaigedError(`Could not make the gateways' CA: ${lastLine(result.stderr)}`)
+    return result.stdout
   }
 
   /** Removes an agent's gateway (by id); false when there was none. */

@@ -13,6 +13,7 @@ export const ContainerPath = {
   dockerSocket: '/var/run/docker.sock',
   sshKey: '/run/caiged/ssh-key',
   sshAgent: '/run/caiged/ssh-agent.sock',
+  gatewayCa: '/run/caiged/gateway-ca.crt',
 } as const
 export const PASSWORD_ENV = 'OPENCODE_SERVER_PASSWORD'
 
@@ -31,6 +32,12 @@ export interface ContainerSettings {
   auth: 'copy' | 'none'
   dockerSocket: { path: string; gid: number } | undefined
   secretEnvNames: string[]
+  /**
+   * The secrets the gateway injects: the agent holds only their placeholders, and trusts the
+   * gateway CA's certificate (a host file, mounted read-only) for the hosts they go to.
+   */
+  injected: { name: string; hosts: string[]; placeholder: string }[]
+  gatewayCaCert: string | undefined
   secretEnvFile: string | undefined
   /** The identity the agent's commits carry: the host user's, the agent's own, or none. */
   git: { mode: 'host' | 'agent' | 'none'; name?: string; email?: string }
@@ -49,11 +56,25 @@ export interface ContainerSettings {
   publish: PublishedPort[]
 }
 
+/** What a gateway needs to inject credentials: all of it secret, none of it ever in an argv. */
+export interface GatewayCredentials {
+  /** Squid configuration: the intercepted hosts and the headers set there (egress/credentials.ts). */
+  rules: string
+  /** A hash of `rules`, kept as a label so a run can tell when the values changed. */
+  hash: string
+  /** The machine's gateway CA, key and certificate (PEM). */
+  ca: string
+  /** CAs that upstream servers may be signed by besides the system's (config egress.upstreamCA). */
+  upstreamCa?: string
+}
+
 /** The gateway a request with an egress policy gets: its image and the policy it enforces. */
 export interface GatewayRequest {
   image: string
   rules: string
   policyHash: string
+  /** The credentials it injects for the agent, when there are any. */
+  credentials?: GatewayCredentials
 }
 
 /** A container to create: its settings, the image it runs and the loopback port it is published on. */

@@ -20,6 +20,8 @@ const SettingsRecordSchema = lazySchema(() =>
     dockerSocket: z.boolean(),
     /** Sorted: the order they were given in changes nothing. */
     secretEnv: z.array(z.string()),
+    /** The secrets the gateway injects: NAME@HOST,… and the length of the placeholder the agent holds. */
+    injected: z.array(z.string()).default([]),
     /** '' for none. */
     secretEnvFile: z.string(),
     volume: z.string(),
@@ -56,6 +58,7 @@ export function settingsRecord(s: ContainerSettings): SettingsRecord {
     auth: s.auth,
     dockerSocket: s.dockerSocket !== undefined,
     secretEnv: [...s.secretEnvNames].sort(),
+    injected: s.injected.map((i) => `${i.name}@${i.hosts.join(',')} (${i.placeholder.length})`).sort(),
     secretEnvFile: s.secretEnvFile ?? '',
     volume: s.volume,
     toolsVolume: s.toolsVolume,
@@ -118,6 +121,8 @@ function legacySettings(labels: Record<string, string>): Partial<SettingsRecord>
   if (has(Label.dockerSocket)) out.dockerSocket = text(Label.dockerSocket) === 'yes'
   if (has(Label.secretEnv)) out.secretEnv = text(Label.secretEnv).split(',').filter(Boolean).sort()
   if (has(Label.secretEnvFile)) out.secretEnvFile = text(Label.secretEnvFile)
+  // Before the gateway injected anything, every secret went in as it was.
+  out.injected = []
   if (has(Label.volume)) out.volume = text(Label.volume)
   if (has(Label.toolsVolume)) out.toolsVolume = text(Label.toolsVolume)
   if (has(Label.git)) {
@@ -177,6 +182,7 @@ const SHOWN: { [K in Exclude<keyof SettingsRecord, 'v'>]: [string, (value: Setti
   auth: ['OpenCode auth', (v) => v],
   dockerSocket: ['Docker socket', (v) => (v ? 'yes' : 'no')],
   secretEnv: ['secret env names', (v) => v.join(',')],
+  injected: ['secrets the gateway injects', (v) => v.join(' ')],
   secretEnvFile: ['secret env file', (v) => v],
   volume: ['sessions volume', (v) => v],
   toolsVolume: ['user tools volume', (v) => v],

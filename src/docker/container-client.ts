@@ -116,6 +116,14 @@ export class ContainerClient {
     return this.cli.exec(['exec', '-i', ...envArgs, name, ...command], { input, env })
   }
 
+  /**
+   * A throwaway container of an image that runs one program with no network and prints its result:
+   * `docker run --rm --network none --entrypoint PROGRAM IMAGE ARGS…`.
+   */
+  async runOnce(image: string, program: string, args: string[] = []): Promise<DockerResult> {
+    return this.cli.exec(['run', '--rm', '--network', 'none', '--entrypoint', program, image, ...args])
+  }
+
   /** `docker exec` with the terminal attached (shell); returns the command's exit code. */
   async execInteractive(name: string, command: string[], tty: boolean): Promise<number> {
     const result = await this.cli.exec(['exec', '-i', ...(tty ? ['-t'] : []), name, ...command], {

@@ -15,5 +15,10 @@ export const EgressConfigSchema = z.strictObject({
     .string()
     .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, 'must be a Docker network name')
     .optional(),
+  /**
+   * A PEM file of CAs that upstream servers may be signed by besides the system's (a corporate or
+   * test server with a private CA), for the hosts whose credentials the gateway injects.
+   */
+  upstreamCA: z.string().min(1).optional(),
 })
 export type EgressConfig = z.infer<typeof EgressConfigSchema>

@@ -15,6 +15,7 @@ export const GATEWAY_FILES = [
   'docker/egress/squid.conf',
   'docker/egress/caiged-egress',
   'docker/egress/caiged-egress-apply',
+  'docker/egress/caiged-egress-ca',
 ]
 export const GATEWAY_TARGET = 'egress'
 

@@ -14,6 +14,8 @@ import { Label, MANAGED_FILTER } from '../labels.js'
 import { derivePassword } from '../secrets/password.js'
 import { sessionPassword, sessionSalt } from '../secrets/session.js'
 import { readSettings } from '../containers/settings-record.js'
+import { authFileCredentials } from '../egress/credentials.js'
+import { readSalt } from '../secrets/salt.js'
 
 export type ListedRow = ContainerRow & { password?: string }
 
@@ -87,12 +89,23 @@ export async function startContainer(
   return { name: container.Name, url, started: true }
 }
 
-/** A container made with the auth copy gets the host's auth.json again when it starts. */
+/**
+ * A container made with the auth copy gets the host's auth.json again when it starts: behind a
+ * gateway, with the API keys its gateway injects as their placeholders.
+ */
 async function copyHostAuth(service: ContainerService, container: ContainerInspect, d: Deps): Promise<void> {
-  if (readSettings(container.Config.Labels).auth !== 'copy') return
+  const made = readSettings(container.Config.Labels)
+  if (made.auth !== 'copy') return
   const file = d.paths.hostAuthFile
   const mtime = await fileMtimeSeconds(file)
-  if (mtime !== undefined) await service.copyAuth(container.Name, await fs.readFile(file, 'utf8'), mtime)
+  if (mtime === undefined) return
+  const raw = await fs.readFile(file, 'utf8')
+  const salt = (await readSalt(d.paths.saltFile)) ?? ''
+  const content =
+    (made.egress ?? 'open') === 'open'
+      ? raw
+      : authFileCredentials(raw, { agent: container.Name, salt }).agentCopy
+  await service.copyAuth(container.Name, content, mtime)
 }
 
 export interface StopResult {

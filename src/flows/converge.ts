@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs'
 import type { ImageInputs } from '../bake/plan.js'
 import type { Decision } from '../containers/reconcile.js'
 import type { ContainerRequest, GatewayRequest } from '../containers/request.js'
@@ -41,7 +40,8 @@ export interface ApplyOptions {
     /** The project's extra Debian packages (its own variant of the spin). */
     extraPackages?: string[]
   }
-  auth: { file: string; mtime: number } | undefined
+  /** The auth.json the agent gets, and the host file's mtime (a copy refreshed in there since is kept). */
+  auth: { content: string; mtime: number } | undefined
   /** With an egress policy: the gateway for the image's spin (its labels carry the spin's rules). */
   gateway?: (spinLabels: Record<string, string>, onLine?: (line: string) => void) => Promise<GatewayRequest>
   /** ... and for a stopped container whose gateway is gone. */
@@ -150,7 +150,7 @@ async function placeContainer(o: ApplyOptions, progress: Progress, task: Step): 
     throw new CaigedError(`${request.name} has no port label; recreate it with --recreate.`)
   // A fresh or restarted container gets the host's auth.json (a running one keeps its own).
   if (o.auth) {
-    await service.copyAuth(request.name, await fs.readFile(o.auth.file, 'utf8'), o.auth.mtime)
+    await service.copyAuth(request.name, o.auth.content, o.auth.mtime)
   }
   task.title = `Container ${request.name} ${DONE[decision.action]} on 127.0.0.1:${port}`
 }

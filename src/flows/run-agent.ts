@@ -2,6 +2,7 @@ import { serverUrl } from '../containers/server.js'
 import type { Deps } from '../deps.js'
 import { containerSettingsFor } from './run/container-settings.js'
 import { reconcileRun } from './run/converge-loop.js'
+import { credentialsFor } from './run/credentials-step.js'
 import { RunEgress } from './run/egress-step.js'
 import { wantedImage } from './run/image-step.js'
 import { checkRunInputs } from './run/inputs.js'
@@ -21,15 +22,19 @@ import type { RunOptions, RunResult } from './run/options.js'
 export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
   const plan = await checkRunInputs(o, d)
   const found = await lookUpRun(o, plan, d)
-  const settings = containerSettingsFor(o, plan, found, d.paths.hostGhDir)
+  const credentials = await credentialsFor(plan, found, d)
+  const host = { ghDir: d.paths.hostGhDir, gatewayCaCert: d.paths.gatewayCaCertFile }
+  const settings = containerSettingsFor(o, plan, found, host, credentials.injected)
   if (o.network) {
     d.io.warn(
       `The agent joins the network ${o.network}: it can reach every container on it (caiged gives each agent a network of its own otherwise).`,
     )
   }
   const wanted = await wantedImage(o, plan, found, d)
-  const egress = await RunEgress.prepare(o, plan, found.authMtime !== undefined, d)
-  const done = await reconcileRun({ o, plan, found, settings, wanted, egress }, d)
+  const given = { copiesAuth: found.authMtime !== undefined, credentials: credentials.injected }
+  const egress = await RunEgress.prepare(o, plan, given, d)
+  const authCopy = credentials.authCopy
+  const done = await reconcileRun({ o, plan, found, settings, wanted, egress, authCopy }, d)
   return {
     name: plan.name,
     spin: found.spin.name,

@@ -3,9 +3,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { caiged, caigedBin, repoRoot } from '../support/cli.js'
+import { caiged, caigedBin } from '../support/cli.js'
 import { docker } from '../support/docker.js'
 import { e2eWorld } from '../support/e2e-env.js'
+import { startTestHost, type Reached } from '../support/test-host.js'
 import { describeEngine, testBaseImage } from '../support/engine.js'
 
 /**
@@ -21,7 +22,6 @@ describeEngine(
     let outward = ''
     let host = ''
     let gitHost = ''
-    let hostLog = ''
     let keyFile = ''
     let runArgs: string[] = []
 
@@ -66,14 +66,7 @@ describeEngine(
       ])
     const hostIp = () =>
       docker(['inspect', '--format', `{{(index .NetworkSettings.Networks "${outward}").IPAddress}}`, host])
-    const reached = () =>
-      fs.existsSync(hostLog)
-        ? fs
-            .readFileSync(hostLog, 'utf8')
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as { host: string; port: number })
-        : []
+    let reached: () => Reached[] = () => []
     const runCaiged = async (extra: string[] = []) => {
       const result = await caiged([...runArgs, ...extra], { env: world.env })
       expect(result.exitCode, `${result.stderr}\n${result.stdout}`).toBe(0)
@@ -90,33 +83,13 @@ describeEngine(
       fs.mkdirSync(configDir, { recursive: true })
       fs.writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({ egress: { network: outward } }))
       docker(['network', 'create', outward])
-      const logDir = path.join(world.root, 'host-log')
-      fs.mkdirSync(logDir)
-      hostLog = path.join(logDir, 'requests.jsonl')
-      // The host's node binary runs the test host in a container of the local base image.
-      docker([
-        'run',
-        '-d',
-        '--name',
-        host,
-        '--network',
-        outward,
-        ...['allowed.test', 'denied.test', 'other.test'].flatMap((a) => ['--network-alias', a]),
-        '--init',
-        '--mount',
-        `type=bind,src=${process.execPath},dst=/usr/local/bin/node,readonly`,
-        '--mount',
-        `type=bind,src=${path.join(repoRoot, 'test', 'fixtures', 'test-host.mjs')},dst=/host.mjs,readonly`,
-        '--mount',
-        `type=bind,src=${logDir},dst=/log`,
-        '-e',
-        'LOG=/log/requests.jsonl',
-        '-e',
-        'PORTS=80,443,8080',
-        testBaseImage,
-        'node',
-        '/host.mjs',
-      ])
+      ;({ reached } = startTestHost({
+        name: host,
+        network: outward,
+        aliases: ['allowed.test', 'denied.test', 'other.test'],
+        root: world.root,
+        ports: [80, 443, 8080],
+      }))
       // A git server over ssh (Debian's openssh-server), reachable as githost.test and nogit.test.
       keyFile = path.join(world.root, 'agent-key')
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile])

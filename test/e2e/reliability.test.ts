@@ -121,6 +121,8 @@ describeEngine(
           egress: { mode: 'open' },
           publish: [],
           secretEnvNames: [],
+          injected: [],
+          gatewayCaCert: undefined,
           secretEnvFile: undefined,
           git: { mode: 'none' },
           ssh: {},

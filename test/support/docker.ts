@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process'
 
 /** Plain docker calls for test setup and assertions (the code under test goes through src/docker). */
-export function docker(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): string {
+export function docker(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): string {
   return execFileSync('docker', args, {
     encoding: 'utf8',
     env: { ...process.env, ...options.env },
     stdio: 'pipe',
+    input: options.input,
   }).trim()
 }
 

@@ -23,6 +23,8 @@ function request(overrides: Partial<ContainerRequest> = {}): ContainerRequest {
     auth: 'copy',
     dockerSocket: undefined,
     secretEnvNames: ['B_TOKEN', 'A_TOKEN'],
+    injected: [],
+    gatewayCaCert: undefined,
     secretEnvFile: '/home/u/secrets.env',
     spin: 'dev',
     project: 'a-b',

@@ -17,6 +17,7 @@ const RECORD: SettingsRecord = {
   auth: 'copy',
   dockerSocket: false,
   secretEnv: [],
+  injected: [],
   secretEnvFile: '',
   volume: 'v',
   toolsVolume: 't',

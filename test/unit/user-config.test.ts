@@ -48,7 +48,9 @@ describe('user config schema', () => {
     expect(problems({ resources: { memory: 'lots' } })).toEqual([
       'resources.memory: must be a size docker understands, e.g. 4g or 512m',
     ])
-    expect(problems({ secretEnv: ['BAD-NAME'] })).toEqual(['secretEnv.0: must be an env var name'])
+    expect(problems({ secretEnv: ['BAD-NAME'] })).toEqual([
+      'secretEnv.0: must be an env var name, or NAME@HOST',
+    ])
     expect(problems({ mounts: { gh: 'write' } })[0]).toMatch(/^mounts\.gh: /)
   })
 

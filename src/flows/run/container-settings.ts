@@ -1,6 +1,8 @@
 import { mergePublished } from '../../containers/publish.js'
 import { networkName, toolsVolumeName, volumeName, type ContainerSettings } from '../../containers/request.js'
+import type { InjectedCredential } from '../../egress/credentials.js'
 import { outwardNetwork } from '../../egress/resolve.js'
+import { formatHostRule } from '../../egress/rules.js'
 import type { RunOptions } from './options.js'
 import type { RunLookups } from './lookup.js'
 import type { RunPlan } from './plan.js'
@@ -10,7 +12,8 @@ export function containerSettingsFor(
   o: Pick<RunOptions, 'network' | 'publish'>,
   plan: RunPlan & { envFile: string | undefined },
   found: Pick<RunLookups, 'spin' | 'socket' | 'ssh' | 'git' | 'authMtime' | 'hasGhDir'>,
-  ghDir: string,
+  host: { ghDir: string; gatewayCaCert: string },
+  credentials: InjectedCredential[] = [],
 ): ContainerSettings {
   const { name, settings, egressMode } = plan
   return {
@@ -20,10 +23,16 @@ export function containerSettingsFor(
     workdir: plan.workdir,
     volume: volumeName(name),
     toolsVolume: toolsVolumeName(name),
-    gh: { mode: settings.gh, hostDir: found.hasGhDir ? ghDir : undefined },
+    gh: { mode: settings.gh, hostDir: found.hasGhDir ? host.ghDir : undefined },
     auth: found.authMtime === undefined ? 'none' : 'copy',
     dockerSocket: found.socket,
     secretEnvNames: plan.secrets.names,
+    injected: credentials.map((c) => ({
+      name: c.name,
+      hosts: c.hosts.map(formatHostRule),
+      placeholder: c.placeholder,
+    })),
+    gatewayCaCert: credentials.length ? host.gatewayCaCert : undefined,
     secretEnvFile: plan.envFile,
     git: found.git,
     ssh: found.ssh,

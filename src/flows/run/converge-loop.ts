@@ -27,6 +27,8 @@ export interface ConvergeInput {
   settings: ContainerSettings
   wanted: WantedImage
   egress: RunEgress
+  /** OpenCode's auth.json as the agent gets it (its injected keys as placeholders); undefined: none. */
+  authCopy: string | undefined
 }
 
 /** What the loop reached: the container's port, what it did, its server's version and image. */
@@ -134,7 +136,9 @@ async function applyOnce(
       extraPackages: s.found.variant.extraPackages,
     },
     auth:
-      s.found.authMtime === undefined ? undefined : { file: d.paths.hostAuthFile, mtime: s.found.authMtime },
+      s.found.authMtime === undefined || s.authCopy === undefined
+        ? undefined
+        : { content: s.authCopy, mtime: s.found.authMtime },
     gateway: s.egress.gated ? s.egress.gatewayFor : undefined,
     gatewayMaker: existing ? s.egress.makerFor(existing) : undefined,
   })

@@ -1,13 +1,18 @@
-import type { GatewayRequest } from '../../containers/request.js'
+import { createHash } from 'node:crypto'
+import type { GatewayCredentials, GatewayRequest } from '../../containers/request.js'
 import { ContainerGoneError, type GatewayMaker } from '../../containers/service.js'
 import type { Deps } from '../../deps.js'
 import type { ContainerInspect } from '../../docker/schemas.js'
+import { injectionRules, type InjectedCredential } from '../../egress/credentials.js'
 import { ensureGatewayImage } from '../../egress/image.js'
 import { gatewayName } from '../../egress/names.js'
 import { policyHash, squidRules } from '../../egress/policy.js'
 import { configuredProviders, outwardNetwork, policyFor } from '../../egress/resolve.js'
 import { editsFile, loadEdits, saveEdits, type EgressEdits } from '../../egress/store.js'
+import { usageError } from '../../errors.js'
+import { readTextIfExists } from '../../host/local-files.js'
 import { Label } from '../../labels.js'
+import { loadOrMakeGatewayCa } from '../../secrets/gateway-ca.js'
 import type { RunOptions } from './options.js'
 import type { RunPlan } from './plan.js'
 
@@ -24,6 +29,8 @@ export class RunEgress {
     /** The edits of `caiged egress allow/deny`, with this run's flags; undefined when open. */
     private readonly edits: EgressEdits | undefined,
     private readonly providers: string[],
+    /** The secrets the gateway injects for the agent. */
+    private readonly credentials: InjectedCredential[],
   ) {}
 
   /**
@@ -33,10 +40,10 @@ export class RunEgress {
   static async prepare(
     o: Pick<RunOptions, 'builder' | 'rebuildImages' | 'allowHost' | 'denyHost'>,
     plan: RunPlan,
-    copiesAuth: boolean,
+    given: { copiesAuth: boolean; credentials?: InjectedCredential[] },
     d: Pick<Deps, 'docker' | 'containers' | 'io' | 'paths' | 'caigedVersion'>,
   ): Promise<RunEgress> {
-    if (plan.egressMode === 'open') return new RunEgress(plan, o, d, undefined, [])
+    if (plan.egressMode === 'open') return new RunEgress(plan, o, d, undefined, [], [])
     const file = editsFile(d.paths.egressDir, plan.name)
     const edits = await loadEdits(file)
     const runFlags = { allow: o.allowHost ?? [], deny: o.denyHost ?? [] }
@@ -45,10 +52,10 @@ export class RunEgress {
       await saveEdits(file, edits)
     }
     const providers = await configuredProviders(
-      copiesAuth ? d.paths.hostAuthFile : undefined,
+      given.copiesAuth ? d.paths.hostAuthFile : undefined,
       plan.secrets.names,
     )
-    return new RunEgress(plan, o, d, edits, providers)
+    return new RunEgress(plan, o, d, edits, providers, given.credentials ?? [])
   }
 
   get gated(): boolean {
@@ -85,7 +92,41 @@ export class RunEgress {
       { imagePrefix: prefix, baseImage, caigedVersion: this.d.caigedVersion },
       { builder: this.o.builder, onLine, registry: rebuild ? undefined : registry, pull, rebuild },
     )
-    return { image: gatewayImage.ref, rules: squidRules(policy), policyHash: policyHash(policy) }
+    return {
+      image: gatewayImage.ref,
+      rules: squidRules(policy),
+      policyHash: policyHash(policy),
+      credentials: await this.gatewayCredentials(gatewayImage.ref),
+    }
+  }
+
+  /**
+   * What the gateway needs to inject the credentials: their rules, the machine's CA (made by the
+   * gateway image the first time) and the upstream CAs the config names. Undefined: none to inject.
+   */
+  private async gatewayCredentials(image: string): Promise<GatewayCredentials | undefined> {
+    if (this.credentials.length === 0) return undefined
+    const { paths, containers } = this.d
+    const ca = await loadOrMakeGatewayCa(
+      { pem: paths.gatewayCaFile, certificate: paths.gatewayCaCertFile },
+      () => containers.gateways.makeCa(image),
+    )
+    const rules = injectionRules(this.credentials)
+    return { rules, hash: credentialsHash(rules), ca: ca.pem, upstreamCa: this.upstreamCa() }
+  }
+
+  /** config egress.upstreamCA: a PEM file of CAs upstream servers may be signed by. */
+  private upstreamCa(): string | undefined {
+    const file = this.plan.config.egress?.upstreamCA
+    if (!file) return undefined
+    const text = readTextIfExists(file)
+    if (text === undefined || !text.includes('-----BEGIN CERTIFICATE-----')) {
+      throw usageError(
+        `egress.upstreamCA names ${file}, which is not a PEM file of certificates.`,
+        'Give the path of the CA certificates your upstream servers are signed by, or remove it: caiged config set egress.upstreamCA --unset.',
+      )
+    }
+    return text
   }
 
   /** How a stopped agent's gateway is made anew when it is gone (undefined when open). */
@@ -113,6 +154,7 @@ export class RunEgress {
     }
     const gateway = outcome === 'running' && known ? known : await service.gateways.find(name)
     if (!gateway) throw new ContainerGoneError(gatewayName(name))
+    await this.holdCredentials(gateway)
     const policy = this.policyOf(agent.Config.Labels)
     const want = policyHash(policy)
     const edits = this.edits ?? { allow: [], deny: [] }
@@ -126,4 +168,23 @@ export class RunEgress {
     })
     this.d.io.progress(`Loaded the changed egress policy into the gateway of ${name}.`)
   }
+
+  /**
+   * A running gateway that injects credentials gets today's values (a key changed since is loaded
+   * at once, without touching the agent). One made without them is the agent's settings drift:
+   * the run recreates both.
+   */
+  private async holdCredentials(gateway: ContainerInspect): Promise<void> {
+    const had = gateway.Config.Labels[Label.egressCredentials]
+    if (this.credentials.length === 0 || had === undefined) return
+    const rules = injectionRules(this.credentials)
+    if (had === credentialsHash(rules)) return
+    await this.d.containers.gateways.apply(gateway, this.plan.name, rules, 'credentials')
+    this.d.io.progress(`Loaded the changed credentials into the gateway of ${this.plan.name}.`)
+  }
+}
+
+/** A short value that changes whenever the credentials a gateway injects do (never the values). */
+function credentialsHash(rules: string): string {
+  return createHash('sha256').update(rules).digest('hex').slice(0, 16)
 }

@@ -5,7 +5,8 @@ import { containerName, deriveProjectName, imagePrefix, slugify } from '../../co
 import { usageError } from '../../errors.js'
 import type { EgressMode } from '../../egress/presets.js'
 import { egressModeFor } from '../../egress/resolve.js'
-import { parseHostRule } from '../../egress/rules.js'
+import { parseSecretMark } from '../../egress/credentials.js'
+import { parseHostRule, type HostRule } from '../../egress/rules.js'
 import { secretEnv } from '../../host/environment.js'
 import { baseImageFrom } from '../../images/options.js'
 import { publishedImageSettings } from '../../images/source.js'
@@ -20,7 +21,8 @@ export interface RunPlan {
   config: UserConfig
   settings: RunSettings & { spin: string }
   egressMode: EgressMode
-  secrets: { names: string[]; values: Record<string, string> }
+  /** The secrets passed in, and those marked NAME@HOST for the gateway to inject there. */
+  secrets: { names: string[]; values: Record<string, string>; marks: Record<string, HostRule[]> }
   baseImage: string
   registry: string | undefined
   pull: PullPolicy
@@ -57,7 +59,7 @@ export function planRun(
       'Add --egress open to join that network knowingly, or leave out --network: the agent then reaches only what its policy allows.',
     )
   }
-  const secrets = secretEnv(settings.secretEnvNames, env)
+  const secrets = secretsOf(settings.secretEnvNames, env)
   const { registry, pull } = publishedImageSettings(o, config, env)
   const prefix = imagePrefix(env)
   const project = o.project !== undefined ? slugify(o.project) : deriveProjectName(given.workdir)
@@ -72,5 +74,23 @@ export function planRun(
     prefix,
     project,
     name: containerName(spin, project, prefix),
+  }
+}
+
+/** The secrets named (NAME or NAME@HOST, comma-separated as the original allowed) and their values. */
+function secretsOf(entries: string[], env: NodeJS.ProcessEnv): RunPlan['secrets'] {
+  const parsed = entries
+    .flatMap((e) => e.split(','))
+    .map((e) => e.trim())
+    .filter(Boolean)
+    .map(parseSecretMark)
+  const marks: Record<string, HostRule[]> = {}
+  for (const { name, host } of parsed) if (host) (marks[name] ??= []).push(host)
+  return {
+    ...secretEnv(
+      parsed.map((p) => p.name),
+      env,
+    ),
+    marks,
   }
 }

@@ -209,13 +209,13 @@ describe('runAgent with an egress policy (the default: balanced)', () => {
         /^container inspect -- caiged-dev-code-app-egress$/,
         inspectJson({ id: 'gw-id', name: GATEWAY, running: true, labels: gwLabels }),
       )
-      .on(/^exec -i gw-id caiged-egress-apply$/, {}, 1)
+      .on(/^exec -i gw-id caiged-egress-apply policy$/, {}, 1)
     const result = await runAgent({ ...again.options, allowHost: ['new.example:8443'] }, again.d)
     expect(result.action).toBe('reused')
     expect(again.io.warnings.join('\n')).toContain(
       `The egress gateway of ${NAME} was stopped, so the agent had no way out; started it again.`,
     )
-    const apply = again.docker.calls.indexOf('exec -i gw-id caiged-egress-apply')
+    const apply = again.docker.calls.indexOf('exec -i gw-id caiged-egress-apply policy')
     expect(apply).toBeGreaterThan(0)
     expect(again.docker.inputs[apply]).toContain('# allow new.example:8443 (flag)')
     // The agent itself was not touched: no start, stop or create of it.

@@ -65,7 +65,7 @@ describe('run step 1a: planRun (pure)', () => {
 
   it('takes secret values from the environment it is given, not the process', () => {
     const plan = planRun(runOptions('/w/a', { secretEnv: ['MY_TOKEN'] }), given('/w/a'), { MY_TOKEN: 'v' })
-    expect(plan.secrets).toEqual({ names: ['MY_TOKEN'], values: { MY_TOKEN: 'v' } })
+    expect(plan.secrets).toEqual({ names: ['MY_TOKEN'], values: { MY_TOKEN: 'v' }, marks: {} })
   })
 })
 
@@ -125,7 +125,9 @@ describe('run step 3: containerSettingsFor (pure)', () => {
   }
   it('makes an own internal-by-policy network, its volumes, and copies auth when asked', () => {
     const plan = { ...planRun(runOptions('/w/a'), given('/w/a'), {}), envFile: undefined }
-    expect(containerSettingsFor({}, plan, found, '/h/.config/gh')).toMatchObject({
+    expect(
+      containerSettingsFor({}, plan, found, { ghDir: '/h/.config/gh', gatewayCaCert: '/c/ca.crt' }),
+    ).toMatchObject({
       name: 'caiged-dev-w-a',
       volume: 'caiged-dev-w-a-data',
       toolsVolume: 'caiged-dev-w-a-tools',
@@ -138,7 +140,12 @@ describe('run step 3: containerSettingsFor (pure)', () => {
 
   it('joins a named network only with open egress, and merges published ports', () => {
     const plan = { ...planRun(runOptions('/w/a', { egress: 'open' }), given('/w/a'), {}), envFile: undefined }
-    expect(containerSettingsFor({ network: 'shared', publish: ['3000'] }, plan, found, '/gh')).toMatchObject({
+    expect(
+      containerSettingsFor({ network: 'shared', publish: ['3000'] }, plan, found, {
+        ghDir: '/gh',
+        gatewayCaCert: '/c/ca.crt',
+      }),
+    ).toMatchObject({
       network: { name: 'shared', own: false },
       egress: { mode: 'open' },
       publish: [{ container: 3000, host: 3000 }],
@@ -158,7 +165,7 @@ describe('run step 4: RunEgress', () => {
   it('does nothing at all for an agent with open egress', async () => {
     const { d, workdir } = world()
     const plan = planRun(runOptions(workdir, { egress: 'open' }), given(workdir), d.env)
-    const egress = await RunEgress.prepare(runOptions(workdir), plan, false, d)
+    const egress = await RunEgress.prepare(runOptions(workdir), plan, { copiesAuth: false }, d)
     expect(egress.gated).toBe(false)
     const agent = JSON.parse(
       inspectJson({ name: 'a', running: true, labels: agentLabels }).stdout as string,
@@ -171,7 +178,12 @@ describe('run step 4: RunEgress', () => {
   it('keeps this run’s host rules with the edits, and loads a changed policy into a running gateway', async () => {
     const { d, workdir } = world()
     const plan = planRun(runOptions(workdir, { allowHost: ['x.example'] }), given(workdir), d.env)
-    const egress = await RunEgress.prepare({ allowHost: ['x.example'], rebuildImages: false }, plan, false, d)
+    const egress = await RunEgress.prepare(
+      { allowHost: ['x.example'], rebuildImages: false },
+      plan,
+      { copiesAuth: false },
+      d,
+    )
     const edits = JSON.parse(fs.readFileSync(path.join(d.paths.egressDir, `${plan.name}.json`), 'utf8'))
     expect(edits.flags).toEqual({ allow: ['x.example'], deny: [] })
     const agent = JSON.parse(
@@ -181,7 +193,7 @@ describe('run step 4: RunEgress', () => {
       inspectJson({ name: `${plan.name}-egress`, running: true, labels: gatewayLabels('old') })
         .stdout as string,
     )[0]
-    d.fake.on(/^exec -i id-caiged-dev-code-app-egress caiged-egress-apply$/, {}, 1)
+    d.fake.on(/^exec -i id-caiged-dev-code-app-egress caiged-egress-apply policy$/, {}, 1)
     await egress.hold(agent, gateway)
     expect(d.fake.unused()).toEqual([])
     expect(d.fake.inputs.at(-1)).toContain('x.example')
@@ -218,7 +230,10 @@ describe('run step 5: reconcileRun', () => {
       authMtime: undefined,
       hasGhDir: false,
     } as RunLookups
-    const settings = containerSettingsFor({}, { ...plan, envFile: undefined }, found, '/gh')
+    const settings = containerSettingsFor({}, { ...plan, envFile: undefined }, found, {
+      ghDir: '/gh',
+      gatewayCaCert: '/c/ca.crt',
+    })
     // The container the other run made, as this run would have made it.
     const theirs = inspectJson({
       name: plan.name,
@@ -245,7 +260,8 @@ describe('run step 5: reconcileRun', () => {
       found,
       settings,
       wanted: { version: '1.18.33', inputs, fingerprints: ['fp'] },
-      egress: await RunEgress.prepare(runOptions(workdir), plan, false, d),
+      egress: await RunEgress.prepare(runOptions(workdir), plan, { copiesAuth: false }, d),
+      authCopy: undefined,
     }
     // The local image is current, so the create needs no build; the choice is asked for once.
     const labels = expectedSpinLabels(inputs, found.spinId)

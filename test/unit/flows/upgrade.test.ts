@@ -17,6 +17,8 @@ describe('runOptionsFromLabels', () => {
       auth: 'none',
       dockerSocket: undefined,
       secretEnvNames: ['B', 'A'],
+      injected: [],
+      gatewayCaCert: undefined,
       secretEnvFile: '/home/u/s.env',
       git: { mode: 'agent', name: 'Bot', email: 'bot@example.com' },
       ssh: { key: '/home/u/.ssh/agent' },

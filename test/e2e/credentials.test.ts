@@ -1,0 +1,204 @@
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { caiged } from '../support/cli.js'
+import { docker } from '../support/docker.js'
+import { e2eWorld, type RunJson } from '../support/e2e-env.js'
+import { describeEngine } from '../support/engine.js'
+import { startTestHost, type Reached } from '../support/test-host.js'
+
+/**
+ * Keys stay outside, against the real engine, offline: "the internet" is a test host on the test's
+ * own outward network, answering as api.openai.com and other.test over HTTPS with a certificate of
+ * a private CA that only egress.upstreamCA makes the gateway trust.
+ */
+describeEngine('credentials: the gateway holds the keys, the agent only placeholders', () => {
+  let world: ReturnType<typeof e2eWorld>
+  let name = ''
+  const openaiKey = `sk-proj-${randomBytes(24).toString('hex')}`
+  const jfrogToken = `jf${randomBytes(16).toString('hex')}`
+  // OpenCode's auth.json on the host: an API key of a provider caiged knows, and a sign-in it copies.
+  const routerKey = `sk-or-v1-${randomBytes(24).toString('hex')}`
+  const oauth = { type: 'oauth', access: `at-${randomBytes(8).toString('hex')}`, refresh: 'r', expires: 1 }
+
+  /** A request by the Bun runtime inside OpenCode's binary, the client the agent itself uses. */
+  const fetchFrom = (url: string, header: string) =>
+    docker([
+      'exec',
+      '-e',
+      'BUN_BE_BUN=1',
+      name,
+      'opencode',
+      '-e',
+      `const r = await fetch(${JSON.stringify(url)}, { headers: { authorization: ${header} }, signal: AbortSignal.timeout(8000) })` +
+        `.catch((e) => ({ status: 'error ' + (e.code ?? e.message) })); console.log(r.status)`,
+    ])
+  /** The files anywhere in the agent that hold a value: given on stdin, never in an argv there. */
+  const filesHolding = (value: string) =>
+    docker(
+      [
+        'exec',
+        '-i',
+        name,
+        'sh',
+        '-c',
+        'grep -rlsF -f - / --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev || true',
+      ],
+      { input: `${value}\n` },
+    )
+  let reached: () => Reached[] = () => []
+
+  beforeAll(async () => {
+    world = e2eWorld('key')
+    const outward = `${world.prefix}-out`
+    const tls = path.join(world.root, 'tls')
+    fs.mkdirSync(tls)
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' })
+    openssl(
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1'],
+      ...['-subj', '/CN=caiged test upstream CA', '-addext', 'basicConstraints=critical,CA:TRUE'],
+      ...['-keyout', path.join(tls, 'ca.key'), '-out', path.join(tls, 'ca.crt')],
+    )
+    openssl(
+      ...[
+        'req',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-subj',
+        '/CN=api.openai.com',
+      ],
+      ...['-keyout', path.join(tls, 'key.pem'), '-out', path.join(tls, 'host.csr')],
+    )
+    fs.writeFileSync(
+      path.join(tls, 'ext.cnf'),
+      'subjectAltName=DNS:api.openai.com,DNS:openrouter.ai,DNS:other.test\n',
+    )
+    openssl(
+      ...['x509', '-req', '-in', path.join(tls, 'host.csr'), '-CA', path.join(tls, 'ca.crt')],
+      ...['-CAkey', path.join(tls, 'ca.key'), '-CAcreateserial', '-days', '1'],
+      ...['-extfile', path.join(tls, 'ext.cnf'), '-out', path.join(tls, 'cert.pem')],
+    )
+    fs.chmodSync(path.join(tls, 'key.pem'), 0o644)
+    const configDir = path.join(world.env.XDG_CONFIG_HOME as string, 'caiged')
+    fs.mkdirSync(configDir, { recursive: true })
+    fs.writeFileSync(
+      path.join(configDir, 'config.json'),
+      JSON.stringify({ egress: { network: outward, upstreamCA: path.join(tls, 'ca.crt') } }),
+    )
+    docker(['network', 'create', outward])
+    ;({ reached } = startTestHost({
+      name: `${world.prefix}-host`,
+      network: outward,
+      aliases: ['api.openai.com', 'openrouter.ai', 'other.test'],
+      root: world.root,
+      ports: [80],
+      tlsPorts: [443],
+      tls,
+    }))
+    const authDir = path.join(world.env.HOME as string, '.local', 'share', 'opencode')
+    fs.mkdirSync(authDir, { recursive: true })
+    fs.writeFileSync(
+      path.join(authDir, 'auth.json'),
+      JSON.stringify({ openrouter: { type: 'api', key: routerKey }, someoauth: oauth }),
+      { mode: 0o600 },
+    )
+    const project = world.project('keys')
+    const result = await caiged(
+      [
+        'run',
+        project,
+        '--spin',
+        'dev',
+        '--no-connect',
+        '--json',
+        '--secret-env',
+        'OPENAI_API_KEY',
+        '--secret-env',
+        'JFROG_TOKEN@other.test',
+        '--allow-host',
+        'other.test',
+      ],
+      { env: { ...world.env, OPENAI_API_KEY: openaiKey, JFROG_TOKEN: jfrogToken } },
+    )
+    expect(result.exitCode, result.stderr.slice(-3000)).toBe(0)
+    ;({ name } = JSON.parse(result.stdout) as RunJson)
+  }, 900_000)
+
+  // Its containers, volumes and networks (the outward one too: it carries the world's prefix).
+  afterAll(() => world?.cleanup())
+
+  it('the agent holds placeholders of the keys’ shape; nothing in it or its config holds a real value', () => {
+    const placeholder = docker(['exec', name, 'printenv', 'OPENAI_API_KEY'])
+    expect(placeholder).toMatch(/^sk-proj-[A-Za-z0-9]+$/)
+    expect(placeholder).toHaveLength(openaiKey.length)
+    expect(placeholder).not.toBe(openaiKey)
+    // The scan can find: a marker planted in a file and a process environment is found.
+    const marker = `caiged-marker-${randomBytes(8).toString('hex')}`
+    docker(['exec', name, 'sh', '-c', `echo ${marker} > /tmp/planted`])
+    // The value travels on stdin only: grep reads its pattern from there, never from an argv.
+    const scan = (value: string) => ({
+      files: filesHolding(value),
+      environs: docker(
+        [
+          'exec',
+          '-i',
+          ...['-e', `CAIGED_SCAN_MARK=${marker}`],
+          name,
+          'sh',
+          '-c',
+          'exec 3<&0; cat /proc/[0-9]*/environ 2>/dev/null | tr "\\0" "\\n" | grep -cF -f /dev/fd/3 || true',
+        ],
+        { input: `${value}\n` },
+      ),
+    })
+    expect(scan(marker)).toEqual({ files: '/tmp/planted', environs: expect.stringMatching(/^[1-9]/) })
+    for (const secret of [openaiKey, jfrogToken, routerKey]) {
+      expect(scan(secret)).toEqual({ files: '', environs: '0' })
+      expect(docker(['container', 'inspect', name])).not.toContain(secret)
+    }
+  }, 120_000)
+
+  it('a request to the key’s own host arrives with the real key; the placeholder sent elsewhere stays one', () => {
+    expect(fetchFrom('https://api.openai.com/v1/models', '`Bearer ${process.env.OPENAI_API_KEY}`')).toBe(
+      '200',
+    )
+    expect(fetchFrom('https://other.test/leak', '`Bearer ${process.env.OPENAI_API_KEY}`')).toBe('200')
+    // A token marked for other.test is put in there, and in nothing else.
+    expect(fetchFrom('https://other.test/jfrog', '`Bearer ${process.env.JFROG_TOKEN}`')).toBe('200')
+    const log = reached()
+    const placeholder = docker(['exec', name, 'printenv', 'OPENAI_API_KEY'])
+    expect(log.find((r) => r.url === '/v1/models')?.authorization).toBe(`Bearer ${openaiKey}`)
+    expect(log.find((r) => r.url === '/leak')?.authorization).toBe(`Bearer ${placeholder}`)
+    expect(log.find((r) => r.url === '/jfrog')?.authorization).toBe(`Bearer ${jfrogToken}`)
+  }, 60_000)
+
+  it("auth.json's API keys are placeholders in the agent's copy, put back by the gateway for their provider", () => {
+    const copy = JSON.parse(
+      docker(['exec', name, 'sh', '-c', 'cat ~/.local/share/opencode/auth.json']),
+    ) as Record<string, { key?: string }>
+    const placeholder = copy.openrouter?.key as string
+    expect(placeholder).toMatch(/^sk-or-v1-[A-Za-z0-9]+$/)
+    expect(placeholder).not.toBe(routerKey)
+    // What caiged cannot inject yet is copied as it was (and the docs say so).
+    expect(copy.someoauth).toEqual(oauth)
+    expect(fetchFrom('https://openrouter.ai/api/v1/models', `'Bearer ${placeholder}'`)).toBe('200')
+    expect(fetchFrom('https://other.test/router', `'Bearer ${placeholder}'`)).toBe('200')
+    const log = reached()
+    expect(log.find((r) => r.url === '/api/v1/models')?.authorization).toBe(`Bearer ${routerKey}`)
+    expect(log.find((r) => r.url === '/router')?.authorization).toBe(`Bearer ${placeholder}`)
+  }, 60_000)
+
+  it('keeps the gateway CA’s key outside the agent, private to the user', () => {
+    const caFile = path.join(world.env.XDG_CONFIG_HOME as string, 'caiged', 'gateway-ca.pem')
+    expect(fs.statSync(caFile).mode & 0o777).toBe(0o600)
+    const key = fs.readFileSync(caFile, 'utf8').split('-----END')[0] as string
+    const keyLine = key.split('\n').find((l) => l.length > 40) as string
+    expect(filesHolding(keyLine)).toBe('')
+    expect(docker(['exec', name, 'cat', '/run/caiged/gateway-ca.crt'])).toContain('BEGIN CERTIFICATE')
+  }, 120_000)
+})
