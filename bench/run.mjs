@@ -106,9 +106,115 @@ function record(name, caigedMs, floorMs, target, unit = 'ms', note = '') {
   )
 }
 
+/**
+ * The milliseconds a Bun script (in the agent's image) prints, run straight on the outward network:
+ * the direct side of a download through the gateway. `url` is URL=….
+ */
+function fromOutside(script, url) {
+  const args = ['run', '--rm', '--network', outward, '-e', 'BUN_BE_BUN=1', '-e', url]
+  return Number(sh('docker', [...args, `${prefix}:dev`, 'opencode', '-e', script]))
+}
+
+/** A ratio printed beside the target it is meant to meet, without failing the run (yet). */
+function reportAgainst(name, caigedMs, floorMs, target) {
+  const ratio = caigedMs / floorMs
+  report(
+    name,
+    `${caigedMs.toFixed(0)} vs ${floorMs.toFixed(0)} ms, ${ratio.toFixed(2)}; target ≤ ${target}, not gated yet`,
+  )
+}
+
 /** A figure with no target, printed for the record (memory). */
 function report(name, note) {
   results.push({ name, caiged: NaN, floor: NaN, ratio: NaN, target: NaN, verdict: 'info', unit: '', note })
+}
+
+/**
+ * Keys stay outside: what intercepting a key's host costs. The same Bun client in the same agent,
+ * behind a gateway that tunnels bighost.test (the one made above) and behind one that terminates
+ * TLS there to put a key in (--secret-env BENCH_KEY@bighost.test, the test host's certificate given
+ * as egress.upstreamCA): 20 small authenticated requests in a row (a model API's turn is a few),
+ * and the 50 MiB download; and the gateway's memory with interception on.
+ */
+async function interceptionBench(o) {
+  const roundTrips = `const t = performance.now(); for (let i = 0; i < 20; i++) {
+    const r = await fetch('https://bighost.test/', { headers: { authorization: 'Bearer ' + process.env.BENCH_KEY }, tls: { rejectUnauthorized: false } });
+    await r.text(); if (r.status !== 200) throw new Error('status ' + r.status) }
+    console.log(performance.now() - t)`
+  const inAgent = (script, url = '') =>
+    Number(
+      sh('docker', [
+        'exec',
+        '-e',
+        'BUN_BE_BUN=1',
+        '-e',
+        `URL=${url}`,
+        o.egressName,
+        'opencode',
+        '-e',
+        script,
+      ]),
+    )
+  const tunnelled = []
+  for (let i = 0; i < 7; i++) tunnelled.push(inAgent(roundTrips))
+  o.dropEgressContainer()
+  const config = path.join(env.XDG_CONFIG_HOME, 'caiged', 'config.json')
+  const before = fs.readFileSync(config, 'utf8')
+  fs.writeFileSync(
+    config,
+    JSON.stringify({ egress: { network: outward, upstreamCA: path.join(o.tlsDir, 'cert.pem') } }),
+  )
+  try {
+    sh(
+      process.execPath,
+      [
+        bin,
+        'run',
+        o.egressProject,
+        '--spin',
+        'dev',
+        '--no-connect',
+        '--allow-host',
+        'bighost.test',
+        '--secret-env',
+        'BENCH_KEY@bighost.test',
+      ],
+      { env: { ...env, BENCH_KEY: 'bk-benchmark-key-0123456789abcdef' } },
+    )
+    const intercepted = []
+    for (let i = 0; i < 7; i++) intercepted.push(inAgent(roundTrips))
+    // Reported against the issue's targets (≤ 1.2 and ≤ 2.5), not gated yet: squid decrypts,
+    // parses and re-encrypts each request (about 0.8 ms apiece on loopback, where the tunnel's
+    // answers take under 1 ms) and copies a bumped download as it copies plain HTTP.
+    reportAgainst(
+      '20 authenticated HTTPS requests, key injected (intercepted) vs tunnelled',
+      median(intercepted),
+      median(tunnelled),
+      1.2,
+    )
+    const viaInterception = []
+    const direct = []
+    for (let i = 0; i < 5; i++) {
+      viaInterception.push(inAgent(o.download, 'https://bighost.test/big'))
+      direct.push(fromOutside(o.download, 'URL=https://bighost.test/big'))
+    }
+    reportAgainst(
+      '50 MiB HTTPS download from an intercepted host vs direct',
+      median(viaInterception),
+      median(direct),
+      2.5,
+    )
+    const memory = sh('docker', [
+      'stats',
+      '--no-stream',
+      '--format',
+      '{{.MemUsage}}',
+      `${o.egressName}-egress`,
+    ])
+    report('memory of a gateway that intercepts (after the download)', memory.split(' / ')[0])
+  } finally {
+    fs.writeFileSync(config, before)
+  }
 }
 
 function project(name) {
@@ -322,24 +428,7 @@ try {
           sh('docker', ['exec', '-e', 'BUN_BE_BUN=1', '-e', url, egressName, 'opencode', '-e', download]),
         ),
       )
-      direct.push(
-        Number(
-          sh('docker', [
-            'run',
-            '--rm',
-            '--network',
-            outward,
-            '-e',
-            'BUN_BE_BUN=1',
-            '-e',
-            url,
-            `${prefix}:dev`,
-            'opencode',
-            '-e',
-            download,
-          ]),
-        ),
-      )
+      direct.push(fromOutside(download, url))
     }
     if (scheme === 'https')
       record('50 MiB HTTPS download through the gateway vs direct', median(viaProxy), median(direct), 2)
@@ -351,6 +440,7 @@ try {
       )
     }
   }
+  await interceptionBench({ egressProject, egressName, tlsDir, download, dropEgressContainer })
   dropEgressContainer()
   spawnSync('docker', ['rm', '-f', testHost], { stdio: 'ignore' })
 

@@ -46,6 +46,8 @@ export const Label = {
   publish: 'io.caiged.publish',
   /** The egress preset an agent was made with: open (no gateway), balanced or locked. */
   egress: 'io.caiged.egress',
+  /** The auth.json sign-ins an agent holds for real: "anthropic,github-copilot" ('' for none). */
+  authInside: 'io.caiged.auth-inside',
   // One label per setting: what caiged wrote before io.caiged.settings, read for those containers.
   gh: 'io.caiged.gh',
   auth: 'io.caiged.auth',

@@ -4,8 +4,9 @@ import { renderTable } from '../ui/table.js'
 
 /** The preset, and when the agent runs without its gateway, that it has no way out until `run`. */
 function egressCell(r: ListedRow): string {
-  if (r.gateway === 'none' || r.gateway === 'running' || r.state !== 'running') return r.egress
-  return `${r.egress} (gateway ${r.gateway === 'missing' ? 'gone' : 'down'}: no egress; caiged run restores it)`
+  const inside = r.signInsInside.length ? ` (holds ${r.signInsInside.join(', ')} sign-ins)` : ''
+  if (r.gateway === 'none' || r.gateway === 'running' || r.state !== 'running') return `${r.egress}${inside}`
+  return `${r.egress} (gateway ${r.gateway === 'missing' ? 'gone' : 'down'}: no egress; caiged run restores it)${inside}`
 }
 
 /** The body of `caiged containers list`: the rows (--json prints them) and the table. */

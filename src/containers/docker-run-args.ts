@@ -125,13 +125,16 @@ function secretArgs(
   }
   if (request.gatewayCaCert) {
     // The gateway answers for the hosts it injects at with the machine's CA: trusted here (Node and
-    // Bun, so OpenCode too, add it to their own store).
+    // Bun, so OpenCode too, add it to their own store; the others read the bundle).
     args.push(
       '--mount',
       mount({ type: 'bind', src: request.gatewayCaCert, dst: ContainerPath.gatewayCa, readonly: '' }),
       '-e',
       `NODE_EXTRA_CA_CERTS=${ContainerPath.gatewayCa}`,
     )
+    // The system's CAs and the gateway's, in the bundle the image's entry (docker/caiged-start) makes.
+    for (const name of ['SSL_CERT_FILE', 'GIT_SSL_CAINFO', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'])
+      args.push('-e', `${name}=${ContainerPath.caBundle}`)
   }
   return env
 }

@@ -21,6 +21,8 @@ export interface ContainerRow {
   gateway: 'running' | 'stopped' | 'missing' | 'none'
   /** Dev-server ports published on 127.0.0.1. */
   published: PublishedPort[]
+  /** The auth.json sign-ins it holds for real (the gateway cannot keep those outside). */
+  signInsInside: string[]
 }
 
 /**
@@ -57,6 +59,7 @@ export function toContainerRow(entry: ListedContainer, gateways: ListedContainer
     gateway:
       egress === 'open' ? 'none' : !gateway ? 'missing' : gateway.State === 'running' ? 'running' : 'stopped',
     published: publishedFromLabel(labels[Label.publish]),
+    signInsInside: (labels[Label.authInside] ?? '').split(',').filter(Boolean),
   }
 }
 

@@ -14,6 +14,8 @@ export const ContainerPath = {
   sshKey: '/run/caiged/ssh-key',
   sshAgent: '/run/caiged/ssh-agent.sock',
   gatewayCa: '/run/caiged/gateway-ca.crt',
+  /** The system's CAs and the gateway's: made at start by docker/caiged-start. */
+  caBundle: '/tmp/caiged/ca-bundle.crt',
 } as const
 export const PASSWORD_ENV = 'OPENCODE_SERVER_PASSWORD'
 
@@ -38,6 +40,8 @@ export interface ContainerSettings {
    */
   injected: { name: string; hosts: string[]; placeholder: string }[]
   gatewayCaCert: string | undefined
+  /** The auth.json entries copied in for real (sign-ins the gateway cannot hold; the user said so). */
+  authInside: string[]
   secretEnvFile: string | undefined
   /** The identity the agent's commits carry: the host user's, the agent's own, or none. */
   git: { mode: 'host' | 'agent' | 'none'; name?: string; email?: string }

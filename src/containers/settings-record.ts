@@ -22,6 +22,8 @@ const SettingsRecordSchema = lazySchema(() =>
     secretEnv: z.array(z.string()),
     /** The secrets the gateway injects: NAME@HOST,… and the length of the placeholder the agent holds. */
     injected: z.array(z.string()).default([]),
+    /** The auth.json entries the agent holds for real (sign-ins the gateway cannot hold). */
+    authInside: z.array(z.string()).default([]),
     /** '' for none. */
     secretEnvFile: z.string(),
     volume: z.string(),
@@ -59,6 +61,7 @@ export function settingsRecord(s: ContainerSettings): SettingsRecord {
     dockerSocket: s.dockerSocket !== undefined,
     secretEnv: [...s.secretEnvNames].sort(),
     injected: s.injected.map((i) => `${i.name}@${i.hosts.join(',')} (${i.placeholder.length})`).sort(),
+    authInside: [...s.authInside].sort(),
     secretEnvFile: s.secretEnvFile ?? '',
     volume: s.volume,
     toolsVolume: s.toolsVolume,
@@ -86,6 +89,7 @@ export function settingsLabels(record: SettingsRecord): Record<string, string> {
     [Label.volume]: record.volume,
     [Label.toolsVolume]: record.toolsVolume,
     [Label.egress]: record.egress,
+    [Label.authInside]: record.authInside.join(','),
     [Label.publish]: publishedText(record.publish),
   }
 }
@@ -123,6 +127,7 @@ function legacySettings(labels: Record<string, string>): Partial<SettingsRecord>
   if (has(Label.secretEnvFile)) out.secretEnvFile = text(Label.secretEnvFile)
   // Before the gateway injected anything, every secret went in as it was.
   out.injected = []
+  out.authInside = []
   if (has(Label.volume)) out.volume = text(Label.volume)
   if (has(Label.toolsVolume)) out.toolsVolume = text(Label.toolsVolume)
   if (has(Label.git)) {
@@ -183,6 +188,7 @@ const SHOWN: { [K in Exclude<keyof SettingsRecord, 'v'>]: [string, (value: Setti
   dockerSocket: ['Docker socket', (v) => (v ? 'yes' : 'no')],
   secretEnv: ['secret env names', (v) => v.join(',')],
   injected: ['secrets the gateway injects', (v) => v.join(' ')],
+  authInside: ['sign-ins copied in', (v) => v.join(',')],
   secretEnvFile: ['secret env file', (v) => v],
   volume: ['sessions volume', (v) => v],
   toolsVolume: ['user tools volume', (v) => v],

@@ -192,14 +192,14 @@ export function injectionRules(credentials: InjectedCredential[]): string {
  */
 export function authFileCredentials(
   authJson: string,
-  o: { agent: string; salt: string },
-): { credentials: InjectedCredential[]; agentCopy: string } {
+  o: { agent: string; salt: string; keepInside?: (ids: string[]) => string[] },
+): { credentials: InjectedCredential[]; agentCopy: string; inside: string[] } {
   let auth: Record<string, { type?: unknown; key?: unknown }>
   try {
     auth = JSON.parse(authJson) as typeof auth
     if (!auth || typeof auth !== 'object' || Array.isArray(auth)) throw new Error('not an object')
   } catch {
-    return { credentials: [], agentCopy: authJson }
+    return { credentials: [], agentCopy: authJson, inside: [] }
   }
   const credentials: InjectedCredential[] = []
   const copy: Record<string, unknown> = {}
@@ -221,7 +221,15 @@ export function authFileCredentials(
     })
     copy[id] = { ...entry, key: placeholder }
   }
-  // Nothing to inject: the user's file as it is, to the byte.
-  if (credentials.length === 0) return { credentials, agentCopy: authJson }
-  return { credentials, agentCopy: JSON.stringify(copy, null, 2) }
+  // What the gateway cannot hold (sign-ins, keys of providers it does not know) goes in only with
+  // the user's say: the rest is left out of the agent's copy.
+  const real = Object.keys(copy).filter((id) => !credentials.some((c) => c.name === `auth.json ${id}`))
+  const inside = o.keepInside ? o.keepInside(real) : real
+  const kept = Object.fromEntries(
+    Object.entries(copy).filter(([id]) => !real.includes(id) || inside.includes(id)),
+  )
+  // Nothing changed: the user's file as it is, to the byte.
+  if (credentials.length === 0 && inside.length === real.length)
+    return { credentials, agentCopy: authJson, inside }
+  return { credentials, agentCopy: JSON.stringify(kept, null, 2), inside }
 }

@@ -104,7 +104,8 @@ async function copyHostAuth(service: ContainerService, container: ContainerInspe
   const content =
     (made.egress ?? 'open') === 'open'
       ? raw
-      : authFileCredentials(raw, { agent: container.Name, salt }).agentCopy
+      : authFileCredentials(raw, { agent: container.Name, salt, keepInside: () => made.authInside ?? [] })
+          .agentCopy
   await service.copyAuth(container.Name, content, mtime)
 }
 

@@ -22,9 +22,9 @@ import type { RunOptions, RunResult } from './run/options.js'
 export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
   const plan = await checkRunInputs(o, d)
   const found = await lookUpRun(o, plan, d)
-  const credentials = await credentialsFor(plan, found, d)
+  const credentials = await credentialsFor(o, plan, found, d)
   const host = { ghDir: d.paths.hostGhDir, gatewayCaCert: d.paths.gatewayCaCertFile }
-  const settings = containerSettingsFor(o, plan, found, host, credentials.injected)
+  const settings = containerSettingsFor(o, plan, found, host, credentials)
   if (o.network) {
     d.io.warn(
       `The agent joins the network ${o.network}: it can reach every container on it (caiged gives each agent a network of its own otherwise).`,

@@ -9,6 +9,7 @@ export const ASSET_FILES = [
   'docker/Dockerfile.spin',
   'docker/Dockerfile.uid',
   'docker/caiged-health',
+  'docker/caiged-start',
   'docker/caiged-slim.dpkg.cfg',
   'bake/docker-bake.hcl',
 ]

@@ -17,6 +17,7 @@ import { startTestHost, type Reached } from '../support/test-host.js'
 describeEngine('credentials: the gateway holds the keys, the agent only placeholders', () => {
   let world: ReturnType<typeof e2eWorld>
   let name = ''
+  let runStderr = ''
   const openaiKey = `sk-proj-${randomBytes(24).toString('hex')}`
   const jfrogToken = `jf${randomBytes(16).toString('hex')}`
   // OpenCode's auth.json on the host: an API key of a provider caiged knows, and a sign-in it copies.
@@ -127,6 +128,7 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
     )
     expect(result.exitCode, result.stderr.slice(-3000)).toBe(0)
     ;({ name } = JSON.parse(result.stdout) as RunJson)
+    runStderr = result.stderr
   }, 900_000)
 
   // Its containers, volumes and networks (the outward one too: it carries the world's prefix).
@@ -184,8 +186,9 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
     const placeholder = copy.openrouter?.key as string
     expect(placeholder).toMatch(/^sk-or-v1-[A-Za-z0-9]+$/)
     expect(placeholder).not.toBe(routerKey)
-    // What caiged cannot inject yet is copied as it was (and the docs say so).
-    expect(copy.someoauth).toEqual(oauth)
+    // A sign-in the gateway cannot hold went in only with the user's say: this run had none.
+    expect(copy.someoauth).toBeUndefined()
+    expect(runStderr).toContain('Not copied into')
     expect(fetchFrom('https://openrouter.ai/api/v1/models', `'Bearer ${placeholder}'`)).toBe('200')
     expect(fetchFrom('https://other.test/router', `'Bearer ${placeholder}'`)).toBe('200')
     const log = reached()
@@ -199,6 +202,38 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
     const key = fs.readFileSync(caFile, 'utf8').split('-----END')[0] as string
     const keyLine = key.split('\n').find((l) => l.length > 40) as string
     expect(filesHolding(keyLine)).toBe('')
-    expect(docker(['exec', name, 'cat', '/run/caiged/gateway-ca.crt'])).toContain('BEGIN CERTIFICATE')
+    const certificate = docker(['exec', name, 'cat', '/run/caiged/gateway-ca.crt'])
+    expect(certificate).toContain('BEGIN CERTIFICATE')
+    // The runtimes that read a bundle (OpenSSL, Go, git, Python, curl) get the system's CAs and it.
+    const bundle = docker(['exec', name, 'sh', '-c', 'cat "$SSL_CERT_FILE"'])
+    expect(bundle).toContain(certificate)
+    expect(bundle.split('BEGIN CERTIFICATE').length).toBeGreaterThan(50)
+    for (const variable of ['GIT_SSL_CAINFO', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'])
+      expect(docker(['exec', name, 'printenv', variable])).toBe('/tmp/caiged/ca-bundle.crt')
   }, 120_000)
+
+  it('copies a sign-in in when the user says so (--yes), remembers it, and the list says the agent holds it', async () => {
+    const again = await caiged(
+      [
+        'run',
+        path.join(world.root, 'projects', 'keys'),
+        '--spin',
+        'dev',
+        '--no-connect',
+        '--json',
+        '--yes',
+        ...['--secret-env', 'OPENAI_API_KEY', '--secret-env', 'JFROG_TOKEN@other.test'],
+        ...['--allow-host', 'other.test'],
+      ],
+      { env: { ...world.env, OPENAI_API_KEY: openaiKey, JFROG_TOKEN: jfrogToken } },
+    )
+    expect(again.exitCode, again.stderr.slice(-2000)).toBe(0)
+    expect(JSON.parse(again.stdout)).toMatchObject({ action: 'recreated' })
+    const copy = JSON.parse(docker(['exec', name, 'sh', '-c', 'cat ~/.local/share/opencode/auth.json']))
+    expect(copy.someoauth).toEqual(oauth)
+    const list = await caiged(['containers', 'list', '--json'], { env: world.env })
+    expect(JSON.parse(list.stdout)).toContainEqual(
+      expect.objectContaining({ name, signInsInside: ['someoauth'] }),
+    )
+  }, 300_000)
 })

@@ -123,6 +123,7 @@ describeEngine(
           secretEnvNames: [],
           injected: [],
           gatewayCaCert: undefined,
+          authInside: [],
           secretEnvFile: undefined,
           git: { mode: 'none' },
           ssh: {},

@@ -92,6 +92,7 @@ describe('toContainerRow', () => {
       egress: 'open',
       gateway: 'none',
       published: [],
+      signInsInside: [],
     })
   })
 

@@ -25,6 +25,7 @@ function request(overrides: Partial<ContainerRequest> = {}): ContainerRequest {
     secretEnvNames: ['B_TOKEN', 'A_TOKEN'],
     injected: [],
     gatewayCaCert: undefined,
+    authInside: [],
     secretEnvFile: '/home/u/secrets.env',
     spin: 'dev',
     project: 'a-b',

@@ -126,6 +126,23 @@ describe('authFileCredentials', () => {
     expect(authFileCredentials('{not json', { agent: 'a', salt: SALT })).toEqual({
       credentials: [],
       agentCopy: '{not json',
+      inside: [],
     })
+  })
+})
+
+describe('authFileCredentials and what stays out', () => {
+  const auth = JSON.stringify({
+    openai: { type: 'api', key: 'sk-AAAAAAAAAAAAAAAAAAAA' },
+    anthropic: { type: 'oauth', access: 'at', refresh: 'rt', expires: 1 },
+  })
+
+  it('names what it cannot inject, and leaves out of the copy what the user did not let in', () => {
+    expect(authFileCredentials(auth, { agent: 'a', salt: SALT }).inside).toEqual(['anthropic'])
+    const kept = authFileCredentials(auth, { agent: 'a', salt: SALT, keepInside: () => [] })
+    expect(Object.keys(JSON.parse(kept.agentCopy))).toEqual(['openai'])
+    expect(kept.inside).toEqual([])
+    const all = authFileCredentials(auth, { agent: 'a', salt: SALT, keepInside: (ids) => ids })
+    expect(Object.keys(JSON.parse(all.agentCopy))).toEqual(['openai', 'anthropic'])
   })
 })

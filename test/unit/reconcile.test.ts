@@ -18,6 +18,7 @@ const RECORD: SettingsRecord = {
   dockerSocket: false,
   secretEnv: [],
   injected: [],
+  authInside: [],
   secretEnvFile: '',
   volume: 'v',
   toolsVolume: 't',

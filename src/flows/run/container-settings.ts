@@ -13,7 +13,7 @@ export function containerSettingsFor(
   plan: RunPlan & { envFile: string | undefined },
   found: Pick<RunLookups, 'spin' | 'socket' | 'ssh' | 'git' | 'authMtime' | 'hasGhDir'>,
   host: { ghDir: string; gatewayCaCert: string },
-  credentials: InjectedCredential[] = [],
+  credentials: { injected: InjectedCredential[]; authInside: string[] } = { injected: [], authInside: [] },
 ): ContainerSettings {
   const { name, settings, egressMode } = plan
   return {
@@ -27,12 +27,13 @@ export function containerSettingsFor(
     auth: found.authMtime === undefined ? 'none' : 'copy',
     dockerSocket: found.socket,
     secretEnvNames: plan.secrets.names,
-    injected: credentials.map((c) => ({
+    injected: credentials.injected.map((c) => ({
       name: c.name,
       hosts: c.hosts.map(formatHostRule),
       placeholder: c.placeholder,
     })),
-    gatewayCaCert: credentials.length ? host.gatewayCaCert : undefined,
+    gatewayCaCert: credentials.injected.length ? host.gatewayCaCert : undefined,
+    authInside: credentials.authInside,
     secretEnvFile: plan.envFile,
     git: found.git,
     ssh: found.ssh,

@@ -1,7 +1,7 @@
 import { decide, type ExistingContainer } from '../../containers/reconcile.js'
 import type { ContainerSettings } from '../../containers/request.js'
 import { ContainerGoneError, NameTakenError, portOf, type ReconcileAction } from '../../containers/service.js'
-import { settingsRecord } from '../../containers/settings-record.js'
+import { readSettings, settingsRecord } from '../../containers/settings-record.js'
 import type { Deps } from '../../deps.js'
 import type { ContainerInspect } from '../../docker/schemas.js'
 import { CaigedError, CancelledError, ExitCode } from '../../errors.js'
@@ -135,16 +135,29 @@ async function applyOnce(
       onBase: choice?.onBase?.ref,
       extraPackages: s.found.variant.extraPackages,
     },
-    auth:
-      s.found.authMtime === undefined || s.authCopy === undefined
-        ? undefined
-        : { content: s.authCopy, mtime: s.found.authMtime },
+    auth: authCopyOf(s, existing, d),
     gateway: s.egress.gated ? s.egress.gatewayFor : undefined,
     gatewayMaker: existing ? s.egress.makerFor(existing) : undefined,
   })
   // A stopped agent's gateway was started as it was: it gets today's policy too.
   if (applied.action === 'started' && existing) await s.egress.hold(existing, undefined)
   return { port: applied.port, action: applied.action, serverVersion: applied.serverVersion, image: used }
+}
+
+/**
+ * The auth.json to copy in, and the time it counts as written: the host file's, so a copy the
+ * agent's OpenCode refreshed since is kept; but now when what goes in changed by the user's say
+ * (the sign-ins let in), which the kept copy does not have.
+ */
+function authCopyOf(
+  s: ConvergeInput,
+  existing: ContainerInspect | undefined,
+  d: Pick<Deps, 'clock'>,
+): { content: string; mtime: number } | undefined {
+  if (s.found.authMtime === undefined || s.authCopy === undefined) return undefined
+  const had = existing ? (readSettings(existing.Config.Labels).authInside ?? []) : []
+  const changed = had.join(',') !== [...s.settings.authInside].sort().join(',')
+  return { content: s.authCopy, mtime: changed ? Math.ceil(d.clock.now() / 1000) : s.found.authMtime }
 }
 
 /**

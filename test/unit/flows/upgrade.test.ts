@@ -19,6 +19,7 @@ describe('runOptionsFromLabels', () => {
       secretEnvNames: ['B', 'A'],
       injected: [],
       gatewayCaCert: undefined,
+      authInside: [],
       secretEnvFile: '/home/u/s.env',
       git: { mode: 'agent', name: 'Bot', email: 'bot@example.com' },
       ssh: { key: '/home/u/.ssh/agent' },
