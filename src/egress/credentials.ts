@@ -13,7 +13,13 @@ export interface CredentialCarrier {
   header: string
   /** `Bearer ` for Authorization: Bearer …; '' for a header that holds the bare value. */
   prefix: string
+  /** For HTTP Basic: the user name the value is the password of (the pair goes base64-encoded). */
+  basicUser?: string
 }
+
+/** What a carrier puts after its prefix for a value (the value itself, or a Basic pair). */
+const carried = (carrier: CredentialCarrier, value: string): string =>
+  carrier.basicUser === undefined ? value : Buffer.from(`${carrier.basicUser}:${value}`).toString('base64')
 
 /** The API key variables of the known providers: their hosts and how their SDKs send the key. */
 export const PROVIDER_KEYS: Record<string, { hosts: string[]; carriers: CredentialCarrier[] }> = {
@@ -173,11 +179,12 @@ export function injectionRules(credentials: InjectedCredential[]): string {
     lines.push(`# ${c.name} for ${c.hosts.map(formatHostRule).join(', ')}`, ...hostAcl(host, c.hosts))
     c.carriers.forEach((carrier, j) => {
       const seen = `caiged_cred${i}_${j}`
-      const shown = `${carrier.prefix}${c.placeholder}`
+      const shown = `${carrier.prefix}${carried(carrier, c.placeholder)}`
+      const real = `${carrier.prefix}${carried(carrier, c.value)}`
       lines.push(
         `acl ${seen} req_header ${carrier.header} ^${escapeRegex(shown).replaceAll(' ', '\\ ')}$`,
         `request_header_access ${carrier.header} deny ${host} ${seen}`,
-        `request_header_add ${carrier.header} "${carrier.prefix}${c.value.replaceAll('%', '%%')}" ${host} ${seen}`,
+        `request_header_add ${carrier.header} "${real.replaceAll('%', '%%')}" ${host} ${seen}`,
       )
     })
   })
@@ -232,4 +239,42 @@ export function authFileCredentials(
   if (credentials.length === 0 && inside.length === real.length)
     return { credentials, agentCopy: authJson, inside }
   return { credentials, agentCopy: JSON.stringify(kept, null, 2), inside }
+}
+
+/** GitHub's hosts: its API (gh, tools) and git over HTTPS. */
+const GITHUB_HOSTS = ['api.github.com', 'github.com']
+
+/**
+ * The GitHub CLI's token (hosts.yml's `oauth_token` for github.com) as a credential the gateway
+ * injects: `Authorization: token …`/`Bearer …` for the API (gh sends the first), and HTTP Basic
+ * for git over HTTPS with the user gh names or `x-access-token`. The agent's hosts.yml holds the
+ * placeholder in its place. Undefined when hosts.yml holds no token (gh keeps it in a keyring).
+ */
+export function githubCredential(
+  hostsYml: string,
+  o: { agent: string; salt: string },
+): { credential: InjectedCredential; agentHostsYml: string } | undefined {
+  const token = /^\s*oauth_token:\s*["']?([A-Za-z0-9_]+)["']?\s*$/m.exec(hostsYml)?.[1]
+  if (!token) return undefined
+  const user = /^\s*user:\s*["']?([A-Za-z0-9-]+)["']?\s*$/m.exec(hostsYml)?.[1]
+  const placeholder = placeholderFor(o.agent, 'GitHub CLI token', token, o.salt)
+  const carriers: CredentialCarrier[] = [
+    { header: 'Authorization', prefix: 'token ' },
+    bearer(),
+    ...['x-access-token', ...(user ? [user] : [])].map((u) => ({
+      header: 'Authorization',
+      prefix: 'Basic ',
+      basicUser: u,
+    })),
+  ]
+  return {
+    credential: {
+      name: 'GitHub CLI token',
+      hosts: GITHUB_HOSTS.map(parseHostRule),
+      carriers,
+      placeholder,
+      value: token,
+    },
+    agentHostsYml: hostsYml.split(token).join(placeholder),
+  }
 }

@@ -22,6 +22,8 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
   const jfrogToken = `jf${randomBytes(16).toString('hex')}`
   // OpenCode's auth.json on the host: an API key of a provider caiged knows, and a sign-in it copies.
   const routerKey = `sk-or-v1-${randomBytes(24).toString('hex')}`
+  // The GitHub CLI signed in, its token in hosts.yml.
+  const ghToken = `gho_${randomBytes(18).toString('hex')}`
   const oauth = { type: 'oauth', access: `at-${randomBytes(8).toString('hex')}`, refresh: 'r', expires: 1 }
 
   /** A request by the Bun runtime inside OpenCode's binary, the client the agent itself uses. */
@@ -77,7 +79,7 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
     )
     fs.writeFileSync(
       path.join(tls, 'ext.cnf'),
-      'subjectAltName=DNS:api.openai.com,DNS:openrouter.ai,DNS:other.test\n',
+      'subjectAltName=DNS:api.openai.com,DNS:openrouter.ai,DNS:api.github.com,DNS:github.com,DNS:other.test\n',
     )
     openssl(
       ...['x509', '-req', '-in', path.join(tls, 'host.csr'), '-CA', path.join(tls, 'ca.crt')],
@@ -95,7 +97,7 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
     ;({ reached } = startTestHost({
       name: `${world.prefix}-host`,
       network: outward,
-      aliases: ['api.openai.com', 'openrouter.ai', 'other.test'],
+      aliases: ['api.openai.com', 'openrouter.ai', 'api.github.com', 'github.com', 'other.test'],
       root: world.root,
       ports: [80],
       tlsPorts: [443],
@@ -107,6 +109,12 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
       path.join(authDir, 'auth.json'),
       JSON.stringify({ openrouter: { type: 'api', key: routerKey }, someoauth: oauth }),
       { mode: 0o600 },
+    )
+    const ghDir = path.join(world.env.XDG_CONFIG_HOME as string, 'gh')
+    fs.mkdirSync(ghDir, { recursive: true })
+    fs.writeFileSync(
+      path.join(ghDir, 'hosts.yml'),
+      `github.com:\n    git_protocol: https\n    user: octo\n    oauth_token: ${ghToken}\n`,
     )
     const project = world.project('keys')
     const result = await caiged(
@@ -159,7 +167,7 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
       ),
     })
     expect(scan(marker)).toEqual({ files: '/tmp/planted', environs: expect.stringMatching(/^[1-9]/) })
-    for (const secret of [openaiKey, jfrogToken, routerKey]) {
+    for (const secret of [openaiKey, jfrogToken, routerKey, ghToken]) {
       expect(scan(secret)).toEqual({ files: '', environs: '0' })
       expect(docker(['container', 'inspect', name])).not.toContain(secret)
     }
@@ -178,6 +186,26 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
     expect(log.find((r) => r.url === '/leak')?.authorization).toBe(`Bearer ${placeholder}`)
     expect(log.find((r) => r.url === '/jfrog')?.authorization).toBe(`Bearer ${jfrogToken}`)
   }, 60_000)
+
+  it("the GitHub CLI's token: a placeholder in the agent's hosts.yml, put back for GitHub's API and git over HTTPS", () => {
+    const hosts = docker(['exec', name, 'sh', '-c', 'cat ~/.config/gh/hosts.yml'])
+    const placeholder = /oauth_token: (\S+)/.exec(hosts)?.[1] as string
+    expect(placeholder).toMatch(/^gho_[A-Za-z0-9]+$/)
+    expect(placeholder).toHaveLength(ghToken.length)
+    expect(placeholder).not.toBe(ghToken)
+    const basic = (secret: string) => Buffer.from(`x-access-token:${secret}`).toString('base64')
+    expect(fetchFrom('https://api.github.com/user', `'token ${placeholder}'`)).toBe('200')
+    expect(fetchFrom('https://github.com/octo/app.git/info/refs', `'Basic ${basic(placeholder)}'`)).toBe(
+      '200',
+    )
+    expect(fetchFrom('https://other.test/gh', `'token ${placeholder}'`)).toBe('200')
+    const log = reached()
+    expect(log.find((r) => r.url === '/user')?.authorization).toBe(`token ${ghToken}`)
+    expect(log.find((r) => r.url === '/octo/app.git/info/refs')?.authorization).toBe(
+      `Basic ${basic(ghToken)}`,
+    )
+    expect(log.find((r) => r.url === '/gh')?.authorization).toBe(`token ${placeholder}`)
+  })
 
   it("auth.json's API keys are placeholders in the agent's copy, put back by the gateway for their provider", () => {
     const copy = JSON.parse(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   authFileCredentials,
+  githubCredential,
   injectedCredentials,
   injectionRules,
   type InjectedCredential,
@@ -144,5 +145,25 @@ describe('authFileCredentials and what stays out', () => {
     expect(kept.inside).toEqual([])
     const all = authFileCredentials(auth, { agent: 'a', salt: SALT, keepInside: (ids) => ids })
     expect(Object.keys(JSON.parse(all.agentCopy))).toEqual(['openai', 'anthropic'])
+  })
+})
+
+describe('githubCredential', () => {
+  const hosts =
+    'github.com:\n    users:\n        octo:\n            oauth_token: gho_REALTOKEN1234567890\n    user: octo\n    oauth_token: gho_REALTOKEN1234567890\n'
+
+  it("replaces every copy of the token in the agent's hosts.yml, and injects it for GitHub's API and git", () => {
+    const github = githubCredential(hosts, { agent: 'a', salt: SALT })
+    expect(github?.agentHostsYml).not.toContain('REALTOKEN')
+    expect(github?.agentHostsYml.split(github.credential.placeholder)).toHaveLength(3)
+    expect(github?.credential.hosts.map((h) => h.host)).toEqual(['api.github.com', 'github.com'])
+    const rules = injectionRules(github ? [github.credential] : [])
+    const basic = (v: string) => Buffer.from(`octo:${v}`).toString('base64')
+    expect(rules).toContain(`request_header_add Authorization "token gho_REALTOKEN1234567890"`)
+    expect(rules).toContain(`request_header_add Authorization "Basic ${basic('gho_REALTOKEN1234567890')}"`)
+  })
+
+  it('has nothing to inject when gh keeps its token in a keyring (no oauth_token)', () => {
+    expect(githubCredential('github.com:\n    user: octo\n', { agent: 'a', salt: SALT })).toBeUndefined()
   })
 })

@@ -13,7 +13,10 @@ export function containerSettingsFor(
   plan: RunPlan & { envFile: string | undefined },
   found: Pick<RunLookups, 'spin' | 'socket' | 'ssh' | 'git' | 'authMtime' | 'hasGhDir'>,
   host: { ghDir: string; gatewayCaCert: string },
-  credentials: { injected: InjectedCredential[]; authInside: string[] } = { injected: [], authInside: [] },
+  credentials: { injected: InjectedCredential[]; authInside: string[]; ghDir?: string } = {
+    injected: [],
+    authInside: [],
+  },
 ): ContainerSettings {
   const { name, settings, egressMode } = plan
   return {
@@ -23,7 +26,7 @@ export function containerSettingsFor(
     workdir: plan.workdir,
     volume: volumeName(name),
     toolsVolume: toolsVolumeName(name),
-    gh: { mode: settings.gh, hostDir: found.hasGhDir ? host.ghDir : undefined },
+    gh: { mode: settings.gh, hostDir: credentials.ghDir ?? (found.hasGhDir ? host.ghDir : undefined) },
     auth: found.authMtime === undefined ? 'none' : 'copy',
     dockerSocket: found.socket,
     secretEnvNames: plan.secrets.names,

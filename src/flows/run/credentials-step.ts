@@ -1,8 +1,11 @@
 import { hasConsent, rememberConsent } from '../../config/project.js'
 import type { Deps } from '../../deps.js'
 import { CaigedError } from '../../errors.js'
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
 import {
   authFileCredentials,
+  githubCredential,
   injectedCredentials,
   type InjectedCredential,
 } from '../../egress/credentials.js'
@@ -19,6 +22,8 @@ export interface RunCredentials {
   authCopy: string | undefined
   /** The auth.json entries the agent holds for real (with the user's say). */
   authInside: string[]
+  /** The GitHub CLI config the agent gets instead of yours: its token a placeholder (undefined: yours). */
+  ghDir?: string
 }
 
 /**
@@ -30,7 +35,7 @@ export interface RunCredentials {
 export async function credentialsFor(
   o: Pick<RunOptions, 'yes'>,
   plan: RunPlan,
-  found: Pick<RunLookups, 'authMtime'>,
+  found: Pick<RunLookups, 'authMtime' | 'hasGhDir'>,
   d: Pick<Deps, 'paths' | 'io'>,
 ): Promise<RunCredentials> {
   const auth = found.authMtime === undefined ? undefined : readTextIfExists(d.paths.hostAuthFile)
@@ -42,11 +47,45 @@ export async function credentialsFor(
     marks: plan.secrets.marks,
     salt,
   })
-  if (auth === undefined) return { injected: passed, authCopy: undefined, authInside: [] }
+  const github = await githubFor(plan, found, salt, d)
+  if (github) passed.push(github.credential)
+  const ghDir = github?.dir
+  if (auth === undefined) return { injected: passed, authCopy: undefined, authInside: [], ghDir }
   const asked = authFileCredentials(auth, { agent: plan.name, salt }).inside
   const inside = asked.length ? await consentToSignIns(asked, plan.name, o.yes, d) : []
   const fromAuth = authFileCredentials(auth, { agent: plan.name, salt, keepInside: () => inside })
-  return { injected: [...passed, ...fromAuth.credentials], authCopy: fromAuth.agentCopy, authInside: inside }
+  return {
+    injected: [...passed, ...fromAuth.credentials],
+    authCopy: fromAuth.agentCopy,
+    authInside: inside,
+    ghDir,
+  }
+}
+
+/**
+ * The GitHub CLI's token, kept outside: for a read-only GitHub config (the default), the agent gets
+ * a copy of it (in caiged's config, per agent, the user's alone) whose hosts.yml holds a placeholder,
+ * and the gateway the token. A writable config (--mount-gh-rw) is yours, token and all, as asked.
+ */
+async function githubFor(
+  plan: RunPlan,
+  found: Pick<RunLookups, 'hasGhDir'>,
+  salt: string,
+  d: Pick<Deps, 'paths'>,
+): Promise<{ credential: InjectedCredential; dir: string } | undefined> {
+  if (plan.settings.gh !== 'ro' || !found.hasGhDir) return undefined
+  const hosts = readTextIfExists(path.join(d.paths.hostGhDir, 'hosts.yml'))
+  const github = hosts === undefined ? undefined : githubCredential(hosts, { agent: plan.name, salt })
+  if (!github) return undefined
+  // Readable by the agent whatever its uid (it holds no secret: the token is a placeholder here);
+  // caiged's config folder above it is the user's alone.
+  const dir = path.join(d.paths.configDir, 'gh', plan.name)
+  await fs.mkdir(dir, { recursive: true })
+  await fs.chmod(dir, 0o755)
+  const config = readTextIfExists(path.join(d.paths.hostGhDir, 'config.yml'))
+  if (config !== undefined) await writeReadable(path.join(dir, 'config.yml'), config)
+  await writeReadable(path.join(dir, 'hosts.yml'), github.agentHostsYml)
+  return { credential: github.credential, dir }
 }
 
 /**
@@ -83,4 +122,9 @@ async function consentToSignIns(
   }
   await rememberConsent(d.paths.consentFile, key, ids)
   return ids
+}
+
+async function writeReadable(file: string, content: string): Promise<void> {
+  await fs.writeFile(file, content)
+  await fs.chmod(file, 0o644)
 }
