@@ -276,8 +276,8 @@ export class ContainerService {
     const made: Made = { networks: [], volumes: volumes.filter((_, i) => !present[i]) }
     if (request.network.own && (await this.ensureOwnNetwork(request.network.name, request.name, gated)))
       made.networks.push(request.network.name)
-    if (request.egress.mode !== 'open' && (await this.ensureOutwardNetwork(request.egress.outward)))
-      made.networks.push(request.egress.outward)
+    // The outward network is every gateway's: made when absent, never removed with one agent.
+    if (request.egress.mode !== 'open') await this.ensureOutwardNetwork(request.egress.outward)
     return made
   }
 
@@ -368,13 +368,9 @@ export class ContainerService {
     }
   }
 
-  /**
-   * The user-defined network gateways go out through: made (labelled) when absent, else used as it
-   * is. True when made here.
-   */
-  private async ensureOutwardNetwork(network: string): Promise<boolean> {
-    const labels = { [Label.managed]: 'true', [Label.role]: 'egress' }
-    return (await this.docker.networks.ensure(network, labels)) === 'created'
+  /** The user-defined network gateways go out through: made (labelled) when absent, else used as it is. */
+  private async ensureOutwardNetwork(network: string): Promise<void> {
+    await this.docker.networks.ensure(network, { [Label.managed]: 'true', [Label.role]: 'egress' })
   }
 
   /**

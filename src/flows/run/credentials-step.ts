@@ -9,7 +9,7 @@ import {
   injectedCredentials,
   type InjectedCredential,
 } from '../../egress/credentials.js'
-import { readTextIfExists } from '../../host/local-files.js'
+import { isDirectory, readTextIfExists } from '../../host/local-files.js'
 import { readSalt } from '../../secrets/salt.js'
 import type { RunLookups } from './lookup.js'
 import type { RunOptions } from './options.js'
@@ -51,9 +51,13 @@ export async function credentialsFor(
   if (github) passed.push(github.credential)
   const ghDir = github?.dir
   if (auth === undefined) return { injected: passed, authCopy: undefined, authInside: [], ghDir }
-  const asked = authFileCredentials(auth, { agent: plan.name, salt }).inside
-  const inside = asked.length ? await consentToSignIns(asked, plan.name, o.yes, d) : []
-  const fromAuth = authFileCredentials(auth, { agent: plan.name, salt, keepInside: () => inside })
+  const all = authFileCredentials(auth, { agent: plan.name, salt })
+  const inside = all.inside.length ? await consentToSignIns(all.inside, plan.name, o.yes, d) : []
+  // Made again only when the user kept some of it out.
+  const fromAuth =
+    inside.length === all.inside.length
+      ? all
+      : authFileCredentials(auth, { agent: plan.name, salt, keepInside: () => inside })
   return {
     injected: [...passed, ...fromAuth.credentials],
     authCopy: fromAuth.agentCopy,
@@ -80,8 +84,10 @@ async function githubFor(
   // Readable by the agent whatever its uid (it holds no secret: the token is a placeholder here);
   // caiged's config folder above it is the user's alone.
   const dir = path.join(d.paths.configDir, 'gh', plan.name)
-  await fs.mkdir(dir, { recursive: true })
-  await fs.chmod(dir, 0o755)
+  if (!isDirectory(dir)) {
+    await fs.mkdir(dir, { recursive: true })
+    await fs.chmod(dir, 0o755)
+  }
   const config = readTextIfExists(path.join(d.paths.hostGhDir, 'config.yml'))
   if (config !== undefined) await writeReadable(path.join(dir, 'config.yml'), config)
   await writeReadable(path.join(dir, 'hosts.yml'), github.agentHostsYml)
@@ -124,7 +130,9 @@ async function consentToSignIns(
   return ids
 }
 
+/** Written (and made readable) only when it differs: a warm run finds it as the last one left it. */
 async function writeReadable(file: string, content: string): Promise<void> {
+  if (readTextIfExists(file) === content) return
   await fs.writeFile(file, content)
   await fs.chmod(file, 0o644)
 }
