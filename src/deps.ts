@@ -2,7 +2,8 @@ import type { UserConfig } from './config/schema.js'
 import { loadUserConfig } from './config/store.js'
 import { ContainerService } from './containers/service.js'
 import { Docker } from './docker/index.js'
-import { hostGitIdentity } from './host/git.js'
+import { ghKeyringToken } from './host/gh.js'
+import { hostGitFacts, type GitFacts } from './host/git.js'
 import { attach, hostOpencodeVersion } from './opencode/host-client.js'
 import { NpmRegistry, type PackageRegistry } from './opencode/npm-registry.js'
 import { paths, type Paths } from './paths.js'
@@ -70,6 +71,25 @@ export const systemClock: Clock = {
 /** The host's git, asked for the identity the user commits with in a project. */
 export interface HostGit {
   identity(workdir: string): Promise<{ name?: string; email?: string }>
+  /** remote.origin.url of the folder (undefined: none). */
+  originUrl(workdir: string): Promise<string | undefined>
+  /** The GitHub CLI's token from the system keyring (hosts.yml holds none then). */
+  ghKeyringToken(): Promise<string | undefined>
+}
+
+/** The host's git, read once per folder in one process (the one started ahead when there is one). */
+function hostGitOf(prefetched: Prefetched): HostGit {
+  const read = new Map<string, Promise<GitFacts>>()
+  const facts = (workdir: string) => {
+    let known = read.get(workdir)
+    if (!known) read.set(workdir, (known = hostGitFacts(workdir, prefetched.takeGitFacts(workdir))))
+    return known
+  }
+  return {
+    identity: async (workdir) => (await facts(workdir)).identity,
+    originUrl: async (workdir) => (await facts(workdir)).originUrl,
+    ghKeyringToken,
+  }
 }
 
 /** A memoised thunk: built on first use, then the same value. */
@@ -114,7 +134,7 @@ export function defaultDeps(options: {
       return npm()
     },
     hostOpencode: { version: () => hostOpencodeVersion(env), attach },
-    hostGit: { identity: (workdir) => hostGitIdentity(workdir, prefetched.takeGitIdentity(workdir)) },
+    hostGit: hostGitOf(prefetched),
     io: { ...options.io, confirm },
     clock: systemClock,
     prefetched,

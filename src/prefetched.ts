@@ -12,7 +12,7 @@ import type { SpawnResult } from './process/spawn.js'
 export class Prefetched {
   private readonly lookups = new Map<string, Promise<SpawnResult>>()
   private readonly healthChecks = new Map<string, Promise<HttpResponse>>()
-  private readonly gitIdentities = new Map<string, Promise<SpawnResult>>()
+  private readonly gitFacts = new Map<string, Promise<SpawnResult>>()
   private discardedNow = false
 
   /** Once discarded nothing more is kept: the hot path checks this before it starts one. */
@@ -38,13 +38,13 @@ export class Prefetched {
     return take(this.healthChecks, healthKey(url, password))
   }
 
-  /** The host git's user.name/user.email in this folder. */
-  keepGitIdentity(workdir: string, result: Promise<SpawnResult>): void {
-    if (!this.discardedNow) this.gitIdentities.set(workdir, result)
+  /** The host git's user.name/user.email and origin in this folder. */
+  keepGitFacts(workdir: string, result: Promise<SpawnResult>): void {
+    if (!this.discardedNow) this.gitFacts.set(workdir, result)
   }
 
-  takeGitIdentity(workdir: string): Promise<SpawnResult> | undefined {
-    return take(this.gitIdentities, workdir)
+  takeGitFacts(workdir: string): Promise<SpawnResult> | undefined {
+    return take(this.gitFacts, workdir)
   }
 
   /**

@@ -2,7 +2,7 @@ import path from 'node:path'
 import { inspectManyArgs } from '../docker/argv.js'
 import { containerName, deriveProjectName, imagePrefix, slugify } from '../containers/naming.js'
 import { gatewayName } from '../egress/names.js'
-import { gitIdentityArgs } from '../host/git.js'
+import { gitFactsArgs } from '../host/git.js'
 import { startAhead, type SpawnResult } from '../process/spawn.js'
 import type { Prefetched } from '../prefetched.js'
 import type { Parsed } from './hot-parse.js'
@@ -25,10 +25,7 @@ export function startRunLookupsAhead(parsed: Parsed, env: NodeJS.ProcessEnv, pre
     // The host's git identity once the health check is on its way (not against the inspect for the
     // 2 cores): kept now, so that a run asking for it sooner (flows/run/lookup.ts) waits for this
     // one rather than starting another.
-    prefetched.keepGitIdentity(
-      workdir,
-      startAhead('git', gitIdentityArgs(workdir), { after: healthSent }).result,
-    )
+    prefetched.keepGitFacts(workdir, startAhead('git', gitFactsArgs(workdir), { after: healthSent }).result)
   } catch {
     // An invalid spin, project or prefix: the run itself says what is wrong.
   }

@@ -41,7 +41,10 @@ export default class Run extends BaseCommand {
       multipleNonGreedy: true,
       delimiter: ',',
     }),
-    'secret-env-file': Flags.string({ description: 'A Docker env file with secrets to pass in.' }),
+    'secret-env-file': Flags.string({
+      description:
+        'A Docker env file with secrets to pass in, read as docker reads it: its values go in as --secret-env’s do (the known providers’ keys held by the gateway).',
+    }),
     'git-identity': Flags.option({
       options: ['host', 'agent', 'none'] as const,
       description:

@@ -1,6 +1,5 @@
 import type { ContainerSettings } from '../containers/request.js'
 import { usageError } from '../errors.js'
-import { hostGitIdentity } from '../host/git.js'
 import type { UserConfig } from './schema.js'
 
 /** The agent's own identity when none is configured: clearly not a person. */
@@ -19,7 +18,7 @@ export async function gitIdentityFor(
   workdir: string,
   spin: string,
   config: UserConfig,
-  hostIdentity: (workdir: string) => Promise<{ name?: string; email?: string }> = hostGitIdentity,
+  hostIdentity: (workdir: string) => Promise<{ name?: string; email?: string }>,
 ): Promise<{ git: ContainerSettings['git']; warning?: string }> {
   if (mode === 'none') return { git: { mode } }
   const agent = { mode: 'agent' as const, ...(config.git?.agent ?? defaultAgentIdentity(spin)) }

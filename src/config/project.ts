@@ -7,7 +7,7 @@ import { HostRules } from '../egress/config-schema.js'
 import { EGRESS_MODES } from '../egress/presets.js'
 import { DebianPackages } from '../spins/manifest.js'
 import { SPIN_NAME_PATTERN } from '../spins/names.js'
-import { PublishPorts, ResourcesSchema, SecretEnvNames, type UserConfig } from './schema.js'
+import { GithubSchema, PublishPorts, ResourcesSchema, SecretEnvNames, type UserConfig } from './schema.js'
 import { readConfigFile } from './store.js'
 
 /** The project's own settings, committed with it beside .caiged/spins/. */
@@ -32,6 +32,7 @@ export const ProjectConfigSchema = lazySchema(() =>
       .optional(),
     publish: PublishPorts.optional(),
     resources: ResourcesSchema.optional(),
+    github: GithubSchema.optional(),
     // Widening: each needs the user's consent.
     dockerSocket: z.boolean().optional(),
     secretEnv: SecretEnvNames.optional(),
@@ -48,7 +49,7 @@ export async function loadProjectConfig(
   const config = await readConfigFile(
     file,
     ProjectConfigSchema,
-    'It holds defaultSpin, packages, egress (mode, allow, deny), publish, resources, and, with your consent, dockerSocket, secretEnv and mounts.gh.',
+    'It holds defaultSpin, packages, egress (mode, allow, deny), publish, resources, github.scope, and, with your consent, dockerSocket, secretEnv and mounts.gh.',
   )
   return config && { file, config }
 }
@@ -60,6 +61,7 @@ export function wideningAsks(config: ProjectConfig): string[] {
   if (config.secretEnv?.length) asks.push(`the secret env vars ${config.secretEnv.join(', ')}`)
   if (config.mounts?.gh === 'rw') asks.push('your GitHub CLI config, writable')
   if (config.egress?.mode === 'open') asks.push('open egress (no policy)')
+  if (config.github?.scope === 'any') asks.push("your GitHub token's full reach (github.scope any)")
   return asks
 }
 
@@ -96,8 +98,8 @@ async function readConsents(file: string): Promise<Record<string, string>> {
 const STRICTNESS = { open: 0, balanced: 1, locked: 2 } as const
 
 /**
- * The settings a run uses: the project's over the user's for its default spin, limits and GitHub
- * mount; its secret names added; its egress mode only where it is stricter, or open (consented).
+ * The settings a run uses: the project's over the user's for its default spin, limits, GitHub
+ * mount and github.scope (`any` consented); its secret names added; its egress mode only where it is stricter, or open (consented).
  * Its egress rules stay apart: they are a source of their own in the policy.
  */
 export function withProjectConfig(user: UserConfig, project: ProjectConfig): UserConfig {
@@ -116,5 +118,6 @@ export function withProjectConfig(user: UserConfig, project: ProjectConfig): Use
     secretEnv: [...(user.secretEnv ?? []), ...(project.secretEnv ?? [])],
     mounts: { ...user.mounts, ...(project.mounts?.gh ? { gh: project.mounts.gh } : {}) },
     egress: { ...user.egress, ...(mode ? { mode } : {}) },
+    github: { ...user.github, ...project.github },
   }
 }

@@ -4,6 +4,7 @@ import { EgressConfigSchema } from '../egress/config-schema.js'
 import { parsedBy } from '../parsed-by.js'
 import { SPIN_NAME_PATTERN } from '../spins/names.js'
 import { parseSecretMark } from '../egress/credentials.js'
+import { GITHUB_SCOPES } from '../egress/github-scope.js'
 
 /** A registry host (with an optional port) and namespace path: where published images live. */
 export const REGISTRY_PATH = /^[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/
@@ -24,6 +25,9 @@ export const SecretEnvNames = z.array(
       }
     }),
 )
+
+/** How far the GitHub token the gateway injects reaches (egress/github-scope.ts). */
+export const GithubSchema = z.strictObject({ scope: z.enum(GITHUB_SCOPES).optional() })
 
 /** docker run limits, in the user's config or the project's. */
 export const ResourcesSchema = z.strictObject({
@@ -70,6 +74,7 @@ export const UserConfigSchema = z.strictObject({
     })
     .optional(),
   egress: EgressConfigSchema.optional(),
+  github: GithubSchema.optional(),
   publish: PublishPorts.optional(),
   resources: ResourcesSchema.optional(),
 })
@@ -93,6 +98,7 @@ export const CONFIG_KEYS = [
   'egress.deny',
   'egress.network',
   'egress.upstreamCA',
+  'github.scope',
   'publish',
   'resources.memory',
   'resources.cpus',

@@ -1,3 +1,4 @@
+import { GITHUB_CREDENTIAL } from '../egress/credentials.js'
 import { proxyUrl } from '../egress/names.js'
 import { Label } from '../labels.js'
 import { ContainerPath, PASSWORD_ENV, type ContainerRequest } from './request.js'
@@ -103,14 +104,14 @@ export function runSpec(
     `AGENT_WORKDIR=${ContainerPath.workspace}`,
   )
   const env = secretArgs(request, secrets, args)
-  if (request.secretEnvFile) args.push('--env-file', request.secretEnvFile)
   args.push(request.image)
   return { args, env }
 }
 
 /**
- * The password and the secrets: `-e NAME` in args, values in the docker process's environment. A
- * secret the gateway injects is only its placeholder in here: the real value never enters.
+ * The password and the secrets (--secret-env's, then the env file's): `-e NAME` in args, values in
+ * the docker process's environment. A secret the gateway injects is only its placeholder in here:
+ * the real value never enters.
  */
 function secretArgs(
   request: ContainerRequest,
@@ -119,10 +120,11 @@ function secretArgs(
 ): Record<string, string> {
   const env: Record<string, string> = { [PASSWORD_ENV]: secrets.password }
   const placeholders = new Map(request.injected.map((i) => [i.name, i.placeholder]))
-  for (const name of request.secretEnvNames) {
+  const pass = (name: string) => {
     args.push('-e', name)
     env[name] = placeholders.get(name) ?? secrets.values[name] ?? ''
   }
+  for (const name of request.secretEnvNames) pass(name)
   if (request.gatewayCaCert) {
     // The gateway answers for the hosts it injects at with the machine's CA: trusted here (Node and
     // Bun, so OpenCode too, add it to their own store; the others read the bundle).
@@ -136,7 +138,30 @@ function secretArgs(
     for (const name of ['SSL_CERT_FILE', 'GIT_SSL_CAINFO', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'])
       args.push('-e', `${name}=${ContainerPath.caBundle}`)
   }
+  const github = placeholders.get(GITHUB_CREDENTIAL)
+  if (github) {
+    // The GitHub token's placeholder where tools look for one (gh reads GH_TOKEN), and git over
+    // HTTPS to GitHub answered with it by a credential helper in git's environment config.
+    args.push('-e', 'GH_TOKEN', ...GITHUB_GIT_HELPER.flatMap((v) => ['-e', v]))
+    env.GH_TOKEN = github
+  }
+  // Last, and only what no -e above set (the password, the proxy, --secret-env's): docker's -e won
+  // over its --env-file, and one name can have one value in env.
+  const set = envNamesIn(args)
+  for (const name of request.envFileNames ?? []) if (!set.has(name)) pass(name)
   return env
+}
+
+/** git's config from its environment: the placeholder as the password for github.com. */
+const GITHUB_GIT_HELPER = [
+  'GIT_CONFIG_COUNT=1',
+  'GIT_CONFIG_KEY_0=credential.https://github.com.helper',
+  `GIT_CONFIG_VALUE_0=!f() { test "$1" = get || return 0; printf 'username=x-access-token\\npassword=%s\\n' "$GH_TOKEN"; }; f`,
+]
+
+/** The names `-e NAME` and `-e NAME=value` arguments set. */
+function envNamesIn(args: string[]): Set<string> {
+  return new Set(args.flatMap((arg, i) => (args[i - 1] === '-e' ? [arg.split('=')[0] as string] : [])))
 }
 
 /**

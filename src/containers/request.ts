@@ -43,6 +43,11 @@ export interface ContainerSettings {
   /** The auth.json entries copied in for real (sign-ins the gateway cannot hold; the user said so). */
   authInside: string[]
   secretEnvFile: string | undefined
+  /**
+   * The names the env file set (none when absent), passed like secretEnvNames. Not recorded: the
+   * file's path is, and a run (or `upgrade`) reads the file again.
+   */
+  envFileNames?: string[]
   /** The identity the agent's commits carry: the host user's, the agent's own, or none. */
   git: { mode: 'host' | 'agent' | 'none'; name?: string; email?: string }
   /** A key only the agent uses for git over ssh (mounted read-only), or the host's ssh-agent socket. */

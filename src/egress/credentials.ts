@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto'
 import { usageError } from '../errors.js'
+import type { GithubScope } from './github-scope.js'
 import { formatHostRule, isWildcard, parseHostRule, type HostRule } from './rules.js'
 
 /**
@@ -78,6 +79,8 @@ export interface InjectedCredential {
   carriers: CredentialCarrier[]
   placeholder: string
   value: string
+  /** Squid rules that narrow what the credential may do (github.scope), before any allow. */
+  rules?: string[]
 }
 
 /**
@@ -174,6 +177,7 @@ export function injectionRules(credentials: InjectedCredential[]): string {
     )
   }
   lines.push('ssl_bump peek caiged_step1', 'ssl_bump bump caiged_intercept', 'ssl_bump splice all')
+  for (const c of credentials) lines.push(...(c.rules ?? []))
   credentials.forEach((c, i) => {
     const host = `caiged_cred${i}_host`
     lines.push(`# ${c.name} for ${c.hosts.map(formatHostRule).join(', ')}`, ...hostAcl(host, c.hosts))
@@ -241,23 +245,36 @@ export function authFileCredentials(
   return { credentials, agentCopy: JSON.stringify(kept, null, 2), inside }
 }
 
+/** The name the GitHub CLI's token goes by among the injected credentials. */
+export const GITHUB_CREDENTIAL = 'GitHub CLI token'
+
 /** GitHub's hosts: its API (gh, tools) and git over HTTPS. */
 const GITHUB_HOSTS = ['api.github.com', 'github.com']
 
+/** hosts.yml's token for github.com, when gh keeps it there (not in a keyring). */
+export const hostsYmlToken = (hostsYml: string): string | undefined =>
+  /^\s*oauth_token:\s*["']?([A-Za-z0-9_]+)["']?\s*$/m.exec(hostsYml)?.[1]
+
 /**
- * The GitHub CLI's token (hosts.yml's `oauth_token` for github.com) as a credential the gateway
- * injects: `Authorization: token …`/`Bearer …` for the API (gh sends the first), and HTTP Basic
- * for git over HTTPS with the user gh names or `x-access-token`. The agent's hosts.yml holds the
- * placeholder in its place. Undefined when hosts.yml holds no token (gh keeps it in a keyring).
+ * The GitHub CLI's token (hosts.yml's `oauth_token`, or the one gh keeps in a keyring) as a
+ * credential the gateway injects: `Authorization: token …`/`Bearer …` for the API (gh sends the
+ * first), and HTTP Basic for git over HTTPS with the user gh names or `x-access-token`. The
+ * agent's hosts.yml holds the placeholder in its place; with github.scope `none`, nothing (and no
+ * credential). `scopeRules` narrow what it may do (github-scope.ts).
  */
 export function githubCredential(
   hostsYml: string,
-  o: { agent: string; salt: string },
-): { credential: InjectedCredential; agentHostsYml: string } | undefined {
-  const token = /^\s*oauth_token:\s*["']?([A-Za-z0-9_]+)["']?\s*$/m.exec(hostsYml)?.[1]
-  if (!token) return undefined
+  o: { agent: string; salt: string; token: string; scope: GithubScope; scopeRules: string[] },
+): { credential?: InjectedCredential; agentHostsYml: string } {
+  const { token } = o
+  const withoutToken = () =>
+    hostsYml
+      .split('\n')
+      .filter((line) => !line.includes(token))
+      .join('\n')
+  if (o.scope === 'none') return { agentHostsYml: withoutToken() }
   const user = /^\s*user:\s*["']?([A-Za-z0-9-]+)["']?\s*$/m.exec(hostsYml)?.[1]
-  const placeholder = placeholderFor(o.agent, 'GitHub CLI token', token, o.salt)
+  const placeholder = placeholderFor(o.agent, GITHUB_CREDENTIAL, token, o.salt)
   const carriers: CredentialCarrier[] = [
     { header: 'Authorization', prefix: 'token ' },
     bearer(),
@@ -269,12 +286,24 @@ export function githubCredential(
   ]
   return {
     credential: {
-      name: 'GitHub CLI token',
+      name: GITHUB_CREDENTIAL,
       hosts: GITHUB_HOSTS.map(parseHostRule),
       carriers,
       placeholder,
       value: token,
+      rules: o.scope === 'project' ? o.scopeRules : undefined,
     },
-    agentHostsYml: hostsYml.split(token).join(placeholder),
+    agentHostsYml: hostsYml.includes(token)
+      ? hostsYml.split(token).join(placeholder)
+      : withTokenLine(hostsYml, placeholder),
   }
+}
+
+/** hosts.yml with an oauth_token under github.com (gh kept the real one in a keyring). */
+function withTokenLine(hostsYml: string, token: string): string {
+  const lines = hostsYml.split('\n')
+  const at = lines.findIndex((l) => /^github\.com:\s*$/.test(l))
+  if (at < 0) return `github.com:\n    oauth_token: ${token}\n${hostsYml}`
+  lines.splice(at + 1, 0, `    oauth_token: ${token}`)
+  return lines.join('\n')
 }

@@ -16,6 +16,7 @@ export const GATEWAY_FILES = [
   'docker/egress/caiged-egress',
   'docker/egress/caiged-egress-apply',
   'docker/egress/caiged-egress-ca',
+  'docker/egress/ERR_CAIGED_GITHUB_SCOPE',
 ]
 export const GATEWAY_TARGET = 'egress'
 

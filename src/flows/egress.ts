@@ -39,7 +39,8 @@ async function policyWith(agent: ContainerInspect, mode: EgressMode, edits: Egre
   const made = readSettings(labels)
   const providers = await configuredProviders(
     made.auth === 'copy' ? d.paths.hostAuthFile : undefined,
-    made.secretEnv ?? [],
+    // The keys it was given: named, and those its env file held (recorded as injected NAME@HOSTS).
+    [...(made.secretEnv ?? []), ...(made.injected ?? []).map((i) => i.split('@')[0] as string)],
   )
   const workdir = made.workdir
   const project = workdir ? (await loadProjectConfig(workdir))?.config : undefined

@@ -4,10 +4,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { basicAuth } from '../../src/opencode/health.js'
-import { caiged, repoRoot } from '../support/cli.js'
+import { caiged } from '../support/cli.js'
 import { docker } from '../support/docker.js'
 import { e2eWorld, type RunJson } from '../support/e2e-env.js'
-import { describeEngine, testBaseImage } from '../support/engine.js'
+import { describeEngine } from '../support/engine.js'
+import { fakeModelOpencodeJson, startFakeModel } from '../support/fake-model.js'
 
 /**
  * A real agent round trip with no real model: a scripted OpenAI-compatible model runs in its own
@@ -30,48 +31,14 @@ describeEngine('agent round trip through the real OpenCode server, with a fake m
     // The project's own opencode.json points OpenCode at the fake model, reached by its name.
     fs.writeFileSync(
       path.join(project, 'opencode.json'),
-      JSON.stringify({
-        $schema: 'https://opencode.ai/config.json',
-        model: 'fake/fake-model',
-        small_model: 'fake/fake-model',
-        provider: {
-          fake: {
-            npm: '@ai-sdk/openai-compatible',
-            name: 'Fake',
-            options: { baseURL: `http://${model}:4300/v1`, apiKey: 'not-a-secret' },
-            models: { 'fake-model': { name: 'Fake Model' } },
-          },
-        },
-      }),
+      fakeModelOpencodeJson(`http://${model}:4300/v1`, 'not-a-secret'),
     )
     if (process.getuid?.() === 0) fs.chownSync(path.join(project, 'opencode.json'), 1000, 1000)
     docker(['network', 'create', network])
     const configDir = path.join(world.env.XDG_CONFIG_HOME as string, 'caiged')
     fs.mkdirSync(configDir, { recursive: true })
     fs.writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({ egress: { network } }))
-    const logDir = path.join(world.root, 'model-log')
-    fs.mkdirSync(logDir)
-    // The host's node binary runs the fake model in a container of the local base image.
-    docker([
-      'run',
-      '-d',
-      '--name',
-      model,
-      '--network',
-      network,
-      '--init',
-      '--mount',
-      `type=bind,src=${process.execPath},dst=/usr/local/bin/node,readonly`,
-      '--mount',
-      `type=bind,src=${path.join(repoRoot, 'test', 'fixtures', 'fake-openai-model.mjs')},dst=/fake.mjs,readonly`,
-      '--mount',
-      `type=bind,src=${logDir},dst=/log`,
-      '-e',
-      'LOG=/log/requests.jsonl',
-      testBaseImage,
-      'node',
-      '/fake.mjs',
-    ])
+    startFakeModel({ name: model, network, logDir: path.join(world.root, 'model-log'), port: 4300 })
     const result = await caiged(
       ['run', project, '--spin', 'dev', '--no-connect', '--json', '--allow-host', `${model}:4300`],
       { env: world.env },

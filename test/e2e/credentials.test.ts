@@ -1,12 +1,14 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { basicAuth } from '../../src/opencode/health.js'
 import { caiged } from '../support/cli.js'
 import { docker } from '../support/docker.js'
 import { e2eWorld, type RunJson } from '../support/e2e-env.js'
 import { describeEngine } from '../support/engine.js'
+import { fakeModelOpencodeJson, startFakeModel } from '../support/fake-model.js'
 import { startTestHost, type Reached } from '../support/test-host.js'
 
 /**
@@ -17,9 +19,14 @@ import { startTestHost, type Reached } from '../support/test-host.js'
 describeEngine('credentials: the gateway holds the keys, the agent only placeholders', () => {
   let world: ReturnType<typeof e2eWorld>
   let name = ''
+  let url = ''
   let runStderr = ''
   const openaiKey = `sk-proj-${randomBytes(24).toString('hex')}`
   const jfrogToken = `jf${randomBytes(16).toString('hex')}`
+  // A provider key in a --secret-env-file (docker's env-file format), beside a plain setting.
+  const anthropicKey = `sk-ant-api03-${randomBytes(24).toString('hex')}`
+  // The scripted model's key, marked for its host (MODEL_KEY@models.test).
+  const modelKey = `mk-${randomBytes(20).toString('hex')}`
   // OpenCode's auth.json on the host: an API key of a provider caiged knows, and a sign-in it copies.
   const routerKey = `sk-or-v1-${randomBytes(24).toString('hex')}`
   // The GitHub CLI signed in, its token in hosts.yml.
@@ -27,7 +34,7 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
   const oauth = { type: 'oauth', access: `at-${randomBytes(8).toString('hex')}`, refresh: 'r', expires: 1 }
 
   /** A request by the Bun runtime inside OpenCode's binary, the client the agent itself uses. */
-  const fetchFrom = (url: string, header: string) =>
+  const fetchFrom = (url: string, header: string, method = 'GET') =>
     docker([
       'exec',
       '-e',
@@ -35,7 +42,7 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
       name,
       'opencode',
       '-e',
-      `const r = await fetch(${JSON.stringify(url)}, { headers: { authorization: ${header} }, signal: AbortSignal.timeout(8000) })` +
+      `const r = await fetch(${JSON.stringify(url)}, { method: '${method}', headers: { authorization: ${header} }, signal: AbortSignal.timeout(8000) })` +
         `.catch((e) => ({ status: 'error ' + (e.code ?? e.message) })); console.log(r.status)`,
     ])
   /** The files anywhere in the agent that hold a value: given on stdin, never in an argv there. */
@@ -79,7 +86,7 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
     )
     fs.writeFileSync(
       path.join(tls, 'ext.cnf'),
-      'subjectAltName=DNS:api.openai.com,DNS:openrouter.ai,DNS:api.github.com,DNS:github.com,DNS:other.test\n',
+      'subjectAltName=DNS:api.openai.com,DNS:openrouter.ai,DNS:api.github.com,DNS:github.com,DNS:other.test,DNS:models.test,DNS:api.anthropic.com\n',
     )
     openssl(
       ...['x509', '-req', '-in', path.join(tls, 'host.csr'), '-CA', path.join(tls, 'ca.crt')],
@@ -94,15 +101,36 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
       JSON.stringify({ egress: { network: outward, upstreamCA: path.join(tls, 'ca.crt') } }),
     )
     docker(['network', 'create', outward])
+    // GitHub's git side: bare repositories, the project's own and another one.
+    const gitRoot = path.join(world.root, 'git')
+    for (const repo of ['octo/app.git', 'other/thing.git'])
+      execFileSync('git', ['init', '-q', '--bare', path.join(gitRoot, repo)])
     ;({ reached } = startTestHost({
+      gitRoot,
       name: `${world.prefix}-host`,
       network: outward,
-      aliases: ['api.openai.com', 'openrouter.ai', 'api.github.com', 'github.com', 'other.test'],
+      aliases: [
+        'api.openai.com',
+        'openrouter.ai',
+        'api.github.com',
+        'github.com',
+        'other.test',
+        'api.anthropic.com',
+      ],
       root: world.root,
       ports: [80],
       tlsPorts: [443],
       tls,
     }))
+    // The scripted model, over HTTPS as models.test: its key is one the gateway injects.
+    startFakeModel({
+      name: `${world.prefix}-model`,
+      network: outward,
+      aliases: ['models.test'],
+      logDir: path.join(world.root, 'model-log'),
+      port: 443,
+      tls,
+    })
     const authDir = path.join(world.env.HOME as string, '.local', 'share', 'opencode')
     fs.mkdirSync(authDir, { recursive: true })
     fs.writeFileSync(
@@ -117,6 +145,27 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
       `github.com:\n    git_protocol: https\n    user: octo\n    oauth_token: ${ghToken}\n`,
     )
     const project = world.project('keys')
+    const envFile = path.join(world.root, 'secrets.env')
+    fs.writeFileSync(
+      envFile,
+      `# keys\nANTHROPIC_API_KEY=${anthropicKey}\nPLAIN_SETTING=visible to the agent\n`,
+    )
+    // A project cloned from GitHub: github.scope is project by default, narrowed to octo/app.
+    fs.writeFileSync(
+      path.join(world.env.HOME as string, '.gitconfig'),
+      '[user]\n\tname = Key Tester\n\temail = keys@example.invalid\n[safe]\n\tdirectory = *\n',
+    )
+    const git = (...args: string[]) => execFileSync('git', ['-C', project, ...args], { env: world.env })
+    git('init', '-q', '-b', 'main')
+    git('remote', 'add', 'origin', 'https://github.com/octo/app.git')
+    fs.writeFileSync(path.join(project, 'README.md'), 'keys\n')
+    fs.writeFileSync(
+      path.join(project, 'opencode.json'),
+      fakeModelOpencodeJson('https://models.test/v1', '{env:MODEL_KEY}'),
+    )
+    git('add', 'README.md')
+    git('commit', '-q', '-m', 'First')
+    if (process.getuid?.() === 0) execFileSync('chown', ['-R', '1000:1000', project])
     const result = await caiged(
       [
         'run',
@@ -131,11 +180,13 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
         'JFROG_TOKEN@other.test',
         '--allow-host',
         'other.test',
+        ...['--secret-env', 'MODEL_KEY@models.test', '--allow-host', 'models.test'],
+        ...['--secret-env-file', path.join(world.root, 'secrets.env')],
       ],
-      { env: { ...world.env, OPENAI_API_KEY: openaiKey, JFROG_TOKEN: jfrogToken } },
+      { env: { ...world.env, OPENAI_API_KEY: openaiKey, JFROG_TOKEN: jfrogToken, MODEL_KEY: modelKey } },
     )
     expect(result.exitCode, result.stderr.slice(-3000)).toBe(0)
-    ;({ name } = JSON.parse(result.stdout) as RunJson)
+    ;({ name, url } = JSON.parse(result.stdout) as RunJson)
     runStderr = result.stderr
   }, 900_000)
 
@@ -167,7 +218,7 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
       ),
     })
     expect(scan(marker)).toEqual({ files: '/tmp/planted', environs: expect.stringMatching(/^[1-9]/) })
-    for (const secret of [openaiKey, jfrogToken, routerKey, ghToken]) {
+    for (const secret of [openaiKey, jfrogToken, routerKey, ghToken, modelKey, anthropicKey]) {
       expect(scan(secret)).toEqual({ files: '', environs: '0' })
       expect(docker(['container', 'inspect', name])).not.toContain(secret)
     }
@@ -185,6 +236,18 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
     expect(log.find((r) => r.url === '/v1/models')?.authorization).toBe(`Bearer ${openaiKey}`)
     expect(log.find((r) => r.url === '/leak')?.authorization).toBe(`Bearer ${placeholder}`)
     expect(log.find((r) => r.url === '/jfrog')?.authorization).toBe(`Bearer ${jfrogToken}`)
+  }, 60_000)
+
+  it('a provider key from --secret-env-file is a placeholder inside and real at its host; the file’s other values go in as they are', () => {
+    const placeholder = docker(['exec', name, 'printenv', 'ANTHROPIC_API_KEY'])
+    expect(placeholder).toMatch(/^sk-ant-api03-[A-Za-z0-9]+$/)
+    expect(placeholder).toHaveLength(anthropicKey.length)
+    expect(placeholder).not.toBe(anthropicKey)
+    expect(docker(['exec', name, 'printenv', 'PLAIN_SETTING'])).toBe('visible to the agent')
+    expect(fetchFrom('https://api.anthropic.com/v1/models', `'Bearer ${placeholder}'`)).toBe('200')
+    expect(reached().find((r) => r.host === 'api.anthropic.com')?.authorization).toBe(
+      `Bearer ${anthropicKey}`,
+    )
   }, 60_000)
 
   it("the GitHub CLI's token: a placeholder in the agent's hosts.yml, put back for GitHub's API and git over HTTPS", () => {
@@ -206,6 +269,83 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
     )
     expect(log.find((r) => r.url === '/gh')?.authorization).toBe(`token ${placeholder}`)
   })
+
+  it('the scripted model answers a prompt through the intercepting gateway, its key put in there', async () => {
+    const api = async (p: string, body: unknown) =>
+      (
+        await fetch(`${url}${p}?directory=%2Fworkspace`, {
+          method: 'POST',
+          headers: { authorization: basicAuth(world.password(name)), 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(120_000),
+        })
+      ).json() as Promise<{ id?: string; parts?: { type: string; text?: string }[] }>
+    const session = await api('/session', { title: 'through the gateway' })
+    const reply = await api(`/session/${session.id}/message`, {
+      parts: [{ type: 'text', text: 'Write the file, then the note outside, then say you are done.' }],
+    })
+    expect(reply.parts?.filter((p) => p.type === 'text').map((p) => p.text)).toContain(
+      'Round trip done by the fake model.',
+    )
+    const asked = fs
+      .readFileSync(path.join(world.root, 'model-log', 'requests.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { url: string; authorization?: string })
+      .filter((r) => r.url.endsWith('/chat/completions'))
+    expect(asked.length).toBeGreaterThanOrEqual(3)
+    for (const r of asked) expect(r.authorization).toBe(`Bearer ${modelKey}`)
+    // The agent itself holds only the placeholder.
+    expect(docker(['exec', name, 'printenv', 'MODEL_KEY'])).not.toBe(modelKey)
+  }, 180_000)
+
+  it('github.scope project: git push and API writes reach the project’s repository only; others get 403 naming the rule', async () => {
+    const inAgent = (script: string) =>
+      docker(['exec', '-w', '/workspace', name, 'sh', '-c', `${script} 2>&1; echo "exit $?"`])
+    // git over HTTPS finds the placeholder through the credential helper caiged sets for GitHub.
+    expect(inAgent('git push -q https://github.com/octo/app.git HEAD:main')).toMatch(/exit 0$/)
+    const refused = inAgent('git push -q https://github.com/other/thing.git HEAD:main')
+    expect(refused).toMatch(/403/)
+    expect(refused).not.toMatch(/exit 0$/)
+    const bare = (repo: string) => path.join(world.root, 'git', repo)
+    expect(
+      execFileSync('git', ['-C', bare('octo/app.git'), 'log', '--format=%s', 'main'], { encoding: 'utf8' }),
+    ).toBe('First\n')
+    expect(
+      spawnSync('git', ['-C', bare('other/thing.git'), 'rev-parse', '--verify', '-q', 'main']).status,
+    ).toBe(1)
+    const hosts = docker(['exec', name, 'sh', '-c', 'cat ~/.config/gh/hosts.yml'])
+    const token = `'token ${/oauth_token: (\S+)/.exec(hosts)?.[1]}'`
+    expect(fetchFrom('https://api.github.com/repos/octo/app/issues', token, 'POST')).toBe('200')
+    expect(fetchFrom('https://api.github.com/repos/other/thing/issues', token, 'POST')).toBe('403')
+    // The refusal names its rule, for the agent (and the user reading its transcript) to act on.
+    const page = docker([
+      ...['exec', '-e', 'BUN_BE_BUN=1', name, 'opencode', '-e'],
+      "console.log(await (await fetch('https://api.github.com/repos/other/thing/issues', { method: 'POST' })).text())",
+    ])
+    expect(page).toContain('github.scope project')
+    expect(page).toContain('caiged config set github.scope')
+    expect(fetchFrom('https://api.github.com/repos/other/thing', token)).toBe('200')
+    const log = reached()
+    expect(log.find((r) => r.method === 'POST' && r.url === '/repos/octo/app/issues')?.authorization).toBe(
+      `token ${ghToken}`,
+    )
+    expect(
+      log.find((r) => r.url.startsWith('/other/thing.git/') && r.url.includes('receive-pack')),
+    ).toBeUndefined()
+    expect(log.find((r) => r.method === 'POST' && r.url === '/repos/other/thing/issues')).toBeUndefined()
+    const entries = JSON.parse((await caiged(['egress', 'log', name, '--json'], { env: world.env })).stdout)
+    expect(entries).toContainEqual(
+      expect.objectContaining({ destination: 'github.com:443', decision: 'denied', rule: 'github.scope' }),
+    )
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        destination: 'api.github.com:443',
+        decision: 'denied',
+        rule: 'github.scope',
+      }),
+    )
+  }, 120_000)
 
   it("auth.json's API keys are placeholders in the agent's copy, put back by the gateway for their provider", () => {
     const copy = JSON.parse(
@@ -252,8 +392,10 @@ describeEngine('credentials: the gateway holds the keys, the agent only placehol
         '--yes',
         ...['--secret-env', 'OPENAI_API_KEY', '--secret-env', 'JFROG_TOKEN@other.test'],
         ...['--allow-host', 'other.test'],
+        ...['--secret-env', 'MODEL_KEY@models.test', '--allow-host', 'models.test'],
+        ...['--secret-env-file', path.join(world.root, 'secrets.env')],
       ],
-      { env: { ...world.env, OPENAI_API_KEY: openaiKey, JFROG_TOKEN: jfrogToken } },
+      { env: { ...world.env, OPENAI_API_KEY: openaiKey, JFROG_TOKEN: jfrogToken, MODEL_KEY: modelKey } },
     )
     expect(again.exitCode, again.stderr.slice(-2000)).toBe(0)
     expect(JSON.parse(again.stdout)).toMatchObject({ action: 'recreated' })

@@ -154,6 +154,10 @@ export function testDeps(
     docker?: FakeDocker
     io?: RecordedIo
     hostOpencode?: Partial<HostOpencode>
+    /** The project's remote.origin.url on the host (none by default). */
+    originUrl?: string
+    /** The token `gh auth token` prints on the host (none by default). */
+    ghKeyringToken?: string
     npm?: Partial<PackageRegistry>
     env?: Record<string, string>
     /** The server's health poll; by default healthy at once, OpenCode 1.18.33. */
@@ -193,7 +197,11 @@ export function testDeps(
       ...o.npm,
     },
     hostOpencode: { version: async () => '1.18.33', attach: unexpected('attach'), ...o.hostOpencode },
-    hostGit: { identity: async () => ({ name: 'Ada Lovelace', email: 'ada@example.invalid' }) },
+    hostGit: {
+      identity: async () => ({ name: 'Ada Lovelace', email: 'ada@example.invalid' }),
+      originUrl: async () => o.originUrl,
+      ghKeyringToken: async () => o.ghKeyringToken,
+    },
     io: recorded,
     clock,
     prefetched,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { mount, runSpec } from '../../src/containers/docker-run-args.js'
 import { volumeName, type ContainerRequest } from '../../src/containers/request.js'
@@ -120,8 +121,9 @@ describe('runSpec', () => {
     expect(gh?.endsWith(',readonly')).toBe(true)
   })
 
-  it('passes the env file by path', () => {
-    expect(valuesOf(args, '--env-file')).toEqual(['/home/u/secrets.env'])
+  it('passes no --env-file: docker would write every value of it into the container config', () => {
+    expect(args).not.toContain('--env-file')
+    expect(args.some((a) => a.includes('secrets.env') && !a.startsWith('io.caiged.'))).toBe(false)
   })
 
   it('names the password and the secrets with -e, without values', () => {
@@ -197,7 +199,8 @@ describe('runSpec', () => {
     expect(r.secretEnvNames).toEqual(['B_TOKEN', 'A_TOKEN'])
   })
 
-  it('leaves out the env file when there is none', () => {
+  it('records the env file by path, and none when there is none', () => {
+    expect(settingsOf(args).secretEnvFile).toBe('/home/u/secrets.env')
     const spec = runSpec(request({ secretEnvFile: undefined }), SECRETS)
     expect(spec.args).not.toContain('--env-file')
     expect(settingsOf(spec.args).secretEnvFile).toBe('')
@@ -259,6 +262,98 @@ describe('runSpec', () => {
     expect(mountTo(spec.args, '/workspace')).toEqual(['type=bind,"src=/home/u/a,b",dst=/workspace'])
     expect(valuesOf(spec.args, '--mount')).toContain('type=bind,"src=/home/u/a,b",dst=/workspace')
     expect(labelsOf(spec.args)['io.caiged.workdir']).toBe('/home/u/a,b')
+  })
+})
+
+describe('runSpec with an env file', () => {
+  const REAL_KEY = 'sk-REALKEY-0123456789'
+  const PLACEHOLDER = 'sk-placeholder0123456789'
+  const values = { ...SECRETS.values, FILE_TOKEN: 'file-VALUE-123', OPENAI_API_KEY: REAL_KEY, PATH: '/x' }
+  const injected = [{ name: 'OPENAI_API_KEY', hosts: ['api.openai.com'], placeholder: PLACEHOLDER }]
+  const r = request({
+    egress: { mode: 'balanced', outward: 'caiged-egress' },
+    secretEnvNames: ['A_TOKEN'],
+    envFileNames: [
+      'FILE_TOKEN',
+      'OPENAI_API_KEY',
+      'A_TOKEN',
+      'PATH',
+      'OPENCODE_SERVER_PASSWORD',
+      'HTTP_PROXY',
+    ],
+    injected,
+  })
+  const { args, env } = runSpec(r, { password: PASSWORD, values })
+
+  it('passes its names as -e NAME, as --secret-env does, and no --env-file', () => {
+    expect(args).not.toContain('--env-file')
+    const named = valuesOf(args, '-e')
+    for (const name of ['FILE_TOKEN', 'OPENAI_API_KEY', 'PATH']) expect(named).toContain(name)
+    expect(args.at(-1)).toBe('caiged:dev')
+  })
+
+  it('puts no value of it in any argument', () => {
+    for (const value of ['file-VALUE-123', REAL_KEY, PLACEHOLDER, PASSWORD]) {
+      expect(args.filter((a) => a.includes(value))).toEqual([])
+    }
+  })
+
+  it('gives an injected name its placeholder, the others their real value, in env only', () => {
+    expect(env.OPENAI_API_KEY).toBe(PLACEHOLDER)
+    expect(Object.values(env)).not.toContain(REAL_KEY)
+    expect(env.FILE_TOKEN).toBe('file-VALUE-123')
+    expect(env.PATH).toBe('/x')
+  })
+
+  it('leaves to the -e before it what that sets: --secret-env, the password, the proxy (docker’s -e won over --env-file)', () => {
+    const named = valuesOf(args, '-e')
+    expect(named.filter((n) => n === 'A_TOKEN')).toHaveLength(1)
+    expect(named.filter((n) => n.split('=')[0] === 'OPENCODE_SERVER_PASSWORD')).toHaveLength(1)
+    expect(named.filter((n) => n.split('=')[0] === 'HTTP_PROXY')).toEqual([
+      'HTTP_PROXY=http://caiged-dev-a-b-egress:3128',
+    ])
+    expect(env.OPENCODE_SERVER_PASSWORD).toBe(PASSWORD)
+    expect(env).not.toHaveProperty('HTTP_PROXY')
+  })
+
+  it('records its path, not its names', () => {
+    expect(settingsOf(args)).toMatchObject({ secretEnv: ['A_TOKEN'], secretEnvFile: '/home/u/secrets.env' })
+    expect(JSON.stringify(labelsOf(args))).not.toContain('FILE_TOKEN')
+    expect(containerLabels(r)).toEqual(containerLabels({ ...r, envFileNames: [] }))
+  })
+})
+
+describe('runSpec with the GitHub token injected', () => {
+  const PLACEHOLDER = 'gho_placeholder0123456789'
+  const r = request({
+    egress: { mode: 'balanced', outward: 'caiged-egress' },
+    injected: [
+      { name: 'GitHub CLI token', hosts: ['api.github.com', 'github.com'], placeholder: PLACEHOLDER },
+    ],
+  })
+  const { args, env } = runSpec(r, SECRETS)
+
+  it('gives tools the placeholder as GH_TOKEN (in env only), and git a helper that answers github.com with it', () => {
+    expect(env.GH_TOKEN).toBe(PLACEHOLDER)
+    expect(args.filter((a) => a.includes(PLACEHOLDER))).toEqual([])
+    const named = valuesOf(args, '-e')
+    expect(named).toContain('GH_TOKEN')
+    expect(named).toContain('GIT_CONFIG_KEY_0=credential.https://github.com.helper')
+    const helper = named.find((n) => n.startsWith('GIT_CONFIG_VALUE_0=')) as string
+    // As git runs a "!" helper (its action appended): the placeholder for "get", nothing else.
+    const run = (action: string) =>
+      execFileSync('sh', ['-c', `${helper.slice('GIT_CONFIG_VALUE_0=!'.length)} "$@"`, 'helper', action], {
+        env: { PATH: process.env.PATH, GH_TOKEN: PLACEHOLDER },
+        encoding: 'utf8',
+      })
+    expect(run('get')).toBe(`username=x-access-token\npassword=${PLACEHOLDER}\n`)
+    expect(run('store')).toBe('')
+  })
+
+  it('sets none of it without the GitHub token', () => {
+    const plain = runSpec(request({ egress: { mode: 'balanced', outward: 'caiged-egress' } }), SECRETS)
+    expect(plain.env).not.toHaveProperty('GH_TOKEN')
+    expect(valuesOf(plain.args, '-e').some((n) => n.startsWith('GIT_CONFIG'))).toBe(false)
   })
 })
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   authFileCredentials,
   githubCredential,
+  hostsYmlToken,
   injectedCredentials,
   injectionRules,
   type InjectedCredential,
@@ -149,21 +150,39 @@ describe('authFileCredentials and what stays out', () => {
 })
 
 describe('githubCredential', () => {
-  const hosts =
-    'github.com:\n    users:\n        octo:\n            oauth_token: gho_REALTOKEN1234567890\n    user: octo\n    oauth_token: gho_REALTOKEN1234567890\n'
+  const TOKEN = 'gho_REALTOKEN1234567890'
+  const hosts = `github.com:\n    users:\n        octo:\n            oauth_token: ${TOKEN}\n    user: octo\n    oauth_token: ${TOKEN}\n`
+  const given = { agent: 'a', salt: SALT, token: TOKEN, scope: 'any' as const, scopeRules: ['# narrowed'] }
 
   it("replaces every copy of the token in the agent's hosts.yml, and injects it for GitHub's API and git", () => {
-    const github = githubCredential(hosts, { agent: 'a', salt: SALT })
-    expect(github?.agentHostsYml).not.toContain('REALTOKEN')
-    expect(github?.agentHostsYml.split(github.credential.placeholder)).toHaveLength(3)
-    expect(github?.credential.hosts.map((h) => h.host)).toEqual(['api.github.com', 'github.com'])
-    const rules = injectionRules(github ? [github.credential] : [])
+    expect(hostsYmlToken(hosts)).toBe(TOKEN)
+    const github = githubCredential(hosts, given)
+    const credential = github.credential as InjectedCredential
+    expect(github.agentHostsYml).not.toContain('REALTOKEN')
+    expect(github.agentHostsYml.split(credential.placeholder)).toHaveLength(3)
+    expect(credential.hosts.map((h) => h.host)).toEqual(['api.github.com', 'github.com'])
+    const rules = injectionRules([credential])
     const basic = (v: string) => Buffer.from(`octo:${v}`).toString('base64')
-    expect(rules).toContain(`request_header_add Authorization "token gho_REALTOKEN1234567890"`)
-    expect(rules).toContain(`request_header_add Authorization "Basic ${basic('gho_REALTOKEN1234567890')}"`)
+    expect(rules).toContain(`request_header_add Authorization "token ${TOKEN}"`)
+    expect(rules).toContain(`request_header_add Authorization "Basic ${basic(TOKEN)}"`)
+    // Full reach: no narrowing rules.
+    expect(rules).not.toContain('# narrowed')
   })
 
-  it('has nothing to inject when gh keeps its token in a keyring (no oauth_token)', () => {
-    expect(githubCredential('github.com:\n    user: octo\n', { agent: 'a', salt: SALT })).toBeUndefined()
+  it('a token gh keeps in a keyring: the agent gets a hosts.yml with its placeholder under github.com', () => {
+    expect(hostsYmlToken('github.com:\n    user: octo\n')).toBeUndefined()
+    const github = githubCredential('github.com:\n    git_protocol: https\n    user: octo\n', given)
+    const placeholder = (github.credential as InjectedCredential).placeholder
+    expect(github.agentHostsYml).toBe(
+      `github.com:\n    oauth_token: ${placeholder}\n    git_protocol: https\n    user: octo\n`,
+    )
+  })
+
+  it('with github.scope project the narrowing rules go with it; with none, nothing is injected and the copy holds no token', () => {
+    const project = githubCredential(hosts, { ...given, scope: 'project' })
+    expect(injectionRules([project.credential as InjectedCredential])).toContain('# narrowed')
+    const none = githubCredential(hosts, { ...given, scope: 'none' })
+    expect(none.credential).toBeUndefined()
+    expect(none.agentHostsYml).toBe('github.com:\n    users:\n        octo:\n    user: octo\n')
   })
 })

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { parseEgressLine, summarize } from '../../src/egress/log.js'
+import {
+  deniedReport,
+  GITHUB_SCOPE_FIX,
+  parseEgressLine,
+  summarize,
+  withFixes,
+} from '../../src/egress/log.js'
 import {
   buildPolicy,
   decideDestination,
@@ -248,6 +254,27 @@ describe('the gateway log', () => {
       parseEgressLine('caiged-egress 1796165164.103 CONNECT allowed.test 443 200 TCP_TUNNEL')?.decision,
     ).toBe('allowed')
     expect(parseEgressLine('2026/12/01 22:45:56| Accepting HTTP Socket connections')).toBeUndefined()
+  })
+
+  it('tells a github.scope refusal (its error page) from the policy’s, with the fix for each', () => {
+    const lines = [
+      'caiged-egress 100.000 POST api.github.com 443 403 TCP_DENIED ERR_CAIGED_GITHUB_SCOPE',
+      'caiged-egress 101.000 CONNECT b.test 443 403 TCP_DENIED ERR_ACCESS_DENIED',
+      'caiged-egress 102.000 GET api.github.com 443 200 TCP_MISS -',
+    ]
+    const events = lines.flatMap((l) => parseEgressLine(l) ?? [])
+    expect(events.map((e) => e.rule)).toEqual(['github.scope', undefined, undefined])
+    expect(withFixes('agent', summarize(events))).toEqual([
+      expect.objectContaining({ destination: 'api.github.com:443', decision: 'allowed' }),
+      expect.objectContaining({ destination: 'b.test:443', fix: 'caiged egress allow agent b.test' }),
+      expect.objectContaining({
+        destination: 'api.github.com:443',
+        decision: 'denied',
+        rule: 'github.scope',
+        fix: GITHUB_SCOPE_FIX,
+      }),
+    ])
+    expect(deniedReport('agent', summarize(events))[2]).toContain('github.scope project')
   })
 
   it('counts each destination and decision, most recent first', () => {

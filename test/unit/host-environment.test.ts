@@ -13,16 +13,7 @@ import {
   hostGhDir,
   secretEnv,
 } from '../../src/host/environment.js'
-
-function thrown(fn: () => unknown): CaigedError {
-  try {
-    fn()
-  } catch (error) {
-    if (error instanceof CaigedError) return error
-    throw error
-  }
-  throw new Error('expected a CaigedError, nothing was thrown')
-}
+import { thrown } from '../support/thrown.js'
 
 async function rejected(promise: Promise<unknown>): Promise<CaigedError> {
   try {

@@ -13,6 +13,7 @@ const SAMPLES: Partial<Record<(typeof CONFIG_KEYS)[number], unknown>> = {
   'resources.memory': '1g',
   'mounts.opencodeAuth': true,
   'mounts.gh': 'ro',
+  'github.scope': 'project',
   secretEnv: ['A'],
   'git.identity': 'host',
   'git.agent.email': 'a@b.c',

@@ -38,6 +38,7 @@ export function containerSettingsFor(
     gatewayCaCert: credentials.injected.length ? host.gatewayCaCert : undefined,
     authInside: credentials.authInside,
     secretEnvFile: plan.envFile,
+    envFileNames: plan.secrets.fromFile,
     git: found.git,
     ssh: found.ssh,
     resources: settings.resources,

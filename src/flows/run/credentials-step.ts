@@ -6,9 +6,16 @@ import path from 'node:path'
 import {
   authFileCredentials,
   githubCredential,
+  hostsYmlToken,
   injectedCredentials,
   type InjectedCredential,
 } from '../../egress/credentials.js'
+import {
+  githubRepoOf,
+  githubScopeFor,
+  githubScopeRules,
+  type GithubScope,
+} from '../../egress/github-scope.js'
 import { isDirectory, readTextIfExists } from '../../host/local-files.js'
 import { readSalt } from '../../secrets/salt.js'
 import type { RunLookups } from './lookup.js'
@@ -36,7 +43,7 @@ export async function credentialsFor(
   o: Pick<RunOptions, 'yes'>,
   plan: RunPlan,
   found: Pick<RunLookups, 'authMtime' | 'hasGhDir'>,
-  d: Pick<Deps, 'paths' | 'io'>,
+  d: Pick<Deps, 'paths' | 'io' | 'hostGit'>,
 ): Promise<RunCredentials> {
   const auth = found.authMtime === undefined ? undefined : readTextIfExists(d.paths.hostAuthFile)
   if (plan.egressMode === 'open') return { injected: [], authCopy: auth, authInside: [] }
@@ -48,7 +55,7 @@ export async function credentialsFor(
     salt,
   })
   const github = await githubFor(plan, found, salt, d)
-  if (github) passed.push(github.credential)
+  if (github?.credential) passed.push(github.credential)
   const ghDir = github?.dir
   if (auth === undefined) return { injected: passed, authCopy: undefined, authInside: [], ghDir }
   const all = authFileCredentials(auth, { agent: plan.name, salt })
@@ -68,19 +75,34 @@ export async function credentialsFor(
 
 /**
  * The GitHub CLI's token, kept outside: for a read-only GitHub config (the default), the agent gets
- * a copy of it (in caiged's config, per agent, the user's alone) whose hosts.yml holds a placeholder,
- * and the gateway the token. A writable config (--mount-gh-rw) is yours, token and all, as asked.
+ * a copy of it (in caiged's config, per agent, the user's alone) whose hosts.yml holds a placeholder
+ * (none with github.scope none), and the gateway the token, narrowed to the project's repository
+ * by github.scope. A writable config (--mount-gh-rw) is yours, token and all, as asked.
  */
 async function githubFor(
   plan: RunPlan,
   found: Pick<RunLookups, 'hasGhDir'>,
   salt: string,
-  d: Pick<Deps, 'paths'>,
-): Promise<{ credential: InjectedCredential; dir: string } | undefined> {
+  d: Pick<Deps, 'paths' | 'hostGit'>,
+): Promise<{ credential?: InjectedCredential; dir: string; scope: GithubScope } | undefined> {
   if (plan.settings.gh !== 'ro' || !found.hasGhDir) return undefined
   const hosts = readTextIfExists(path.join(d.paths.hostGhDir, 'hosts.yml'))
-  const github = hosts === undefined ? undefined : githubCredential(hosts, { agent: plan.name, salt })
-  if (!github) return undefined
+  if (hosts === undefined) return undefined
+  const token = hostsYmlToken(hosts) ?? (await d.hostGit.ghKeyringToken())
+  if (!token) return undefined
+  const configured = plan.config.github?.scope
+  const repo =
+    configured === undefined || configured === 'project'
+      ? githubRepoOf(await d.hostGit.originUrl(plan.workdir))
+      : undefined
+  const scope = githubScopeFor(configured, repo)
+  const github = githubCredential(hosts, {
+    agent: plan.name,
+    salt,
+    token,
+    scope,
+    scopeRules: githubScopeRules(repo),
+  })
   // Readable by the agent whatever its uid (it holds no secret: the token is a placeholder here);
   // caiged's config folder above it is the user's alone.
   const dir = path.join(d.paths.configDir, 'gh', plan.name)
@@ -91,7 +113,7 @@ async function githubFor(
   const config = readTextIfExists(path.join(d.paths.hostGhDir, 'config.yml'))
   if (config !== undefined) await writeReadable(path.join(dir, 'config.yml'), config)
   await writeReadable(path.join(dir, 'hosts.yml'), github.agentHostsYml)
-  return { credential: github.credential, dir }
+  return { credential: github.credential, dir, scope }
 }
 
 /**

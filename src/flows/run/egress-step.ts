@@ -51,10 +51,10 @@ export class RunEgress {
       edits.flags = runFlags
       await saveEdits(file, edits)
     }
-    const providers = await configuredProviders(
-      given.copiesAuth ? d.paths.hostAuthFile : undefined,
-      plan.secrets.names,
-    )
+    const providers = await configuredProviders(given.copiesAuth ? d.paths.hostAuthFile : undefined, [
+      ...plan.secrets.names,
+      ...plan.secrets.fromFile,
+    ])
     return new RunEgress(plan, o, d, edits, providers, given.credentials ?? [])
   }
 

@@ -7,15 +7,16 @@ import {
 } from '../../config/project.js'
 import type { Deps } from '../../deps.js'
 import { CaigedError, CancelledError, ExitCode } from '../../errors.js'
+import { readEnvFile } from '../../host/env-file.js'
 import { checkEnvFile, checkWorkdir } from '../../host/environment.js'
 import { checkMountScope } from '../../host/mount-scope.js'
 import type { RunOptions } from './options.js'
-import { planRun, type RunPlan } from './plan.js'
+import { planRun, withEnvFileSecrets, type RunPlan } from './plan.js'
 
 /**
- * The first step of a run: the folder and files the user named are checked on this machine, the
- * project's config is read (and what widens the agent's reach consented to), then the run is
- * planned. Nothing is looked up in the engine yet, and nothing made.
+ * The first step of a run: the folder and files the user named are checked on this machine (the
+ * env file read), the project's config is read (and what widens the agent's reach consented to),
+ * then the run is planned. Nothing is looked up in the engine yet, and nothing made.
  */
 export async function checkRunInputs(
   o: RunOptions,
@@ -33,7 +34,12 @@ export async function checkRunInputs(
   if (projectFile && widening.length) await consentToProject(projectFile.file, workdir, widening, o.yes, d)
   const config = withProjectConfig(userConfig, projectConfig)
   const plan = planRun(o, { workdir, userConfig, projectConfig, config }, d.env)
-  return { ...plan, envFile: await checkEnvFile(o.secretEnvFile) }
+  const envFile = await checkEnvFile(o.secretEnvFile)
+  if (envFile === undefined) return { ...plan, envFile }
+  // Read here, not by docker: its values then go in as --secret-env's do (see host/env-file.ts).
+  // `upgrade` re-runs with the file's path, so it is read again then.
+  const secrets = withEnvFileSecrets(plan.secrets, await readEnvFile(envFile, d.env))
+  return { ...plan, secrets, envFile }
 }
 
 /**

@@ -21,8 +21,17 @@ export interface RunPlan {
   config: UserConfig
   settings: RunSettings & { spin: string }
   egressMode: EgressMode
-  /** The secrets passed in, and those marked NAME@HOST for the gateway to inject there. */
-  secrets: { names: string[]; values: Record<string, string>; marks: Record<string, HostRule[]> }
+  /**
+   * The secrets passed in, and those marked NAME@HOST for the gateway to inject there. `names` are
+   * --secret-env's (recorded, and read from the environment again by `upgrade`); `fromFile` are
+   * --secret-env-file's (read from the file again). `values` holds both (--secret-env's wins).
+   */
+  secrets: {
+    names: string[]
+    fromFile: string[]
+    values: Record<string, string>
+    marks: Record<string, HostRule[]>
+  }
   baseImage: string
   registry: string | undefined
   pull: PullPolicy
@@ -91,6 +100,22 @@ function secretsOf(entries: string[], env: NodeJS.ProcessEnv): RunPlan['secrets'
       parsed.map((p) => p.name),
       env,
     ),
+    fromFile: [],
     marks,
+  }
+}
+
+/**
+ * The secrets with an env file's entries added. A name --secret-env passes too keeps its value
+ * from there, as docker's -e wins over --env-file.
+ */
+export function withEnvFileSecrets(
+  secrets: RunPlan['secrets'],
+  fromFile: Record<string, string>,
+): RunPlan['secrets'] {
+  return {
+    ...secrets,
+    fromFile: Object.keys(fromFile),
+    values: { ...fromFile, ...secrets.values },
   }
 }

@@ -225,6 +225,33 @@ describe('runAgent with an egress policy (the default: balanced)', () => {
     expect(edits.applied?.gateway).toBe('gw-id')
   })
 
+  it('passes the env file as -e names: its provider key held by the gateway, the rest in docker’s env only', async () => {
+    const w = await world()
+    stubCreate(w)
+    // The gateway terminates TLS for the key's host: the machine's CA is made on this first need.
+    const ca =
+      '-----BEGIN PRIVATE KEY-----\nk\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\nc\n-----END CERTIFICATE-----\n'
+    w.docker.on(/^run --rm --network none --entrypoint caiged-egress-ca caiged:egress$/, { stdout: ca }, 1)
+    const key = 'sk-proj-REALKEY0123456789abcdef'
+    const file = path.join(w.d.root, 'secrets.env')
+    fs.writeFileSync(file, `OPENAI_API_KEY=${key}\nFILE_TOKEN=file-VALUE-123\n`)
+    await runAgent({ ...w.options, secretEnvFile: file }, w.d)
+    expect(w.docker.unused()).toEqual([])
+    const agentCreate = w.docker.calls.find((c) => c.startsWith(`create --name ${NAME} `)) as string
+    expect(agentCreate).not.toContain('--env-file')
+    expect(agentCreate).toContain('-e OPENAI_API_KEY ')
+    expect(agentCreate).toContain('-e FILE_TOKEN ')
+    expect(agentCreate).not.toContain(key)
+    expect(agentCreate).not.toContain('file-VALUE-123')
+    const agentEnv = w.docker.envs[w.docker.calls.indexOf(agentCreate)] ?? {}
+    expect(agentEnv.FILE_TOKEN).toBe('file-VALUE-123')
+    expect(agentEnv.OPENAI_API_KEY).toMatch(/^sk-proj-/)
+    expect(agentEnv.OPENAI_API_KEY).not.toBe(key)
+    const gatewayCreate = w.docker.calls.find((c) => c.startsWith(`create --name ${GATEWAY} `)) as string
+    const gatewayEnv = w.docker.envs[w.docker.calls.indexOf(gatewayCreate)] ?? {}
+    expect(gatewayEnv.CAIGED_EGRESS_CREDENTIALS).toContain(key)
+  })
+
   it('refuses --network with a policy (that network is a way out), before anything is made', async () => {
     const w = await world()
     await expect(runAgent({ ...w.options, network: 'shared' }, w.d)).rejects.toThrow(

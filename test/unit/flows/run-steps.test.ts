@@ -4,9 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { containerSettingsFor } from '../../../src/flows/run/container-settings.js'
 import { reconcileRun, type ConvergeInput } from '../../../src/flows/run/converge-loop.js'
 import { RunEgress } from '../../../src/flows/run/egress-step.js'
+import { credentialsFor } from '../../../src/flows/run/credentials-step.js'
 import { checkRunInputs } from '../../../src/flows/run/inputs.js'
 import { lookUpRun, type RunLookups } from '../../../src/flows/run/lookup.js'
-import { planRun, type RunPlan } from '../../../src/flows/run/plan.js'
+import { planRun, withEnvFileSecrets, type RunPlan } from '../../../src/flows/run/plan.js'
 import { expectedSpinLabels } from '../../../src/bake/plan.js'
 import { imageInputs } from '../../../src/images/plan.js'
 import { containerLabels } from '../../../src/containers/settings-record.js'
@@ -65,7 +66,12 @@ describe('run step 1a: planRun (pure)', () => {
 
   it('takes secret values from the environment it is given, not the process', () => {
     const plan = planRun(runOptions('/w/a', { secretEnv: ['MY_TOKEN'] }), given('/w/a'), { MY_TOKEN: 'v' })
-    expect(plan.secrets).toEqual({ names: ['MY_TOKEN'], values: { MY_TOKEN: 'v' }, marks: {} })
+    expect(plan.secrets).toEqual({
+      names: ['MY_TOKEN'],
+      fromFile: [],
+      values: { MY_TOKEN: 'v' },
+      marks: {},
+    })
   })
 })
 
@@ -85,6 +91,36 @@ describe('run step 1b: checkRunInputs', () => {
     await expect(
       checkRunInputs(runOptions(workdir, { secretEnvFile: path.join(workdir, 'none.env') }), d),
     ).rejects.toThrow('none.env')
+  })
+
+  it('reads the env file into the secrets; a name --secret-env passes too keeps its value from there', async () => {
+    const { d, workdir } = world()
+    const file = path.join(workdir, 'secrets.env')
+    fs.writeFileSync(
+      file,
+      '# keys\nOPENAI_API_KEY=sk-from-file\nMY_TOKEN=from-file\nFROM_SHELL\nUNSET_HERE\n',
+    )
+    d.env.MY_TOKEN = 'from-shell'
+    d.env.FROM_SHELL = 'shell value'
+    const plan = await checkRunInputs(
+      runOptions(workdir, { secretEnv: ['MY_TOKEN'], secretEnvFile: file }),
+      d,
+    )
+    expect(plan.envFile).toBe(file)
+    expect(plan.secrets).toMatchObject({
+      names: ['MY_TOKEN'],
+      fromFile: ['OPENAI_API_KEY', 'MY_TOKEN', 'FROM_SHELL'],
+      values: { OPENAI_API_KEY: 'sk-from-file', MY_TOKEN: 'from-shell', FROM_SHELL: 'shell value' },
+    })
+  })
+
+  it('refuses an env file docker would refuse, naming its line', async () => {
+    const { d, workdir } = world()
+    const file = path.join(workdir, 'secrets.env')
+    fs.writeFileSync(file, 'A=1\nMY VAR=x\n')
+    await expect(checkRunInputs(runOptions(workdir, { secretEnvFile: file }), d)).rejects.toThrow(
+      `line 2 of the secret env file ${file}`,
+    )
   })
 })
 
@@ -135,7 +171,20 @@ describe('run step 3: containerSettingsFor (pure)', () => {
       egress: { mode: 'balanced', outward: 'caiged-egress' },
       auth: 'copy',
       gh: { mode: 'ro', hostDir: undefined },
+      envFileNames: [],
     })
+  })
+
+  it('passes the env file’s names, its path recorded', () => {
+    const planned = planRun(runOptions('/w/a'), given('/w/a'), {})
+    const plan = {
+      ...planned,
+      secrets: withEnvFileSecrets(planned.secrets, { FILE_TOKEN: 'v' }),
+      envFile: '/w/a/secrets.env',
+    }
+    expect(containerSettingsFor({}, plan, found, { ghDir: '/gh', gatewayCaCert: '/c/ca.crt' })).toMatchObject(
+      { secretEnvNames: [], envFileNames: ['FILE_TOKEN'], secretEnvFile: '/w/a/secrets.env' },
+    )
   })
 
   it('joins a named network only with open egress, and merges published ports', () => {
@@ -272,5 +321,74 @@ describe('run step 5: reconcileRun', () => {
     })
     await expect(reconcileRun(input, d)).resolves.toMatchObject({ action: 'reused', port: 4100 })
     expect(d.fake.calls.filter((c) => c === 'container inspect -- caiged-dev-code-app')).toHaveLength(3)
+  })
+})
+
+describe('run step 3b: credentialsFor, the GitHub token and github.scope', () => {
+  const TOKEN = 'gho_REALTOKEN0123456789abcdef'
+  function ghWorld(o: Parameters<typeof testDeps>[0], hostsYml: string) {
+    const w = world(o)
+    fs.mkdirSync(w.d.paths.hostGhDir, { recursive: true })
+    fs.writeFileSync(path.join(w.d.paths.hostGhDir, 'hosts.yml'), hostsYml)
+    return w
+  }
+  const found = { authMtime: undefined, hasGhDir: true }
+  const planOf = (workdir: string, config: RunPlan['config'] = {}) =>
+    planRun(runOptions(workdir), { ...given(workdir), config }, {})
+  const github = (r: Awaited<ReturnType<typeof credentialsFor>>) =>
+    r.injected.find((c) => c.name === 'GitHub CLI token')
+
+  it.each([
+    [
+      'a project cloned from GitHub: writes narrowed to it',
+      'git@github.com:octo/app.git',
+      {},
+      'octo/app only',
+    ],
+    ['no origin on GitHub: the token’s full reach', 'https://gitlab.example/octo/app.git', {}, undefined],
+    [
+      'github.scope any over a GitHub origin',
+      'https://github.com/octo/app',
+      { scope: 'any' as const },
+      undefined,
+    ],
+    [
+      'github.scope project without a GitHub origin: no writes',
+      undefined,
+      { scope: 'project' as const },
+      'no repository only',
+    ],
+  ])('%s', async (_what, originUrl, scope, narrowedTo) => {
+    const { d, workdir } = ghWorld({ originUrl }, `github.com:\n    oauth_token: ${TOKEN}\n`)
+    const r = await credentialsFor({ yes: false }, planOf(workdir, { github: scope }), found, d)
+    const rules = github(r)?.rules ?? []
+    expect(github(r)?.value).toBe(TOKEN)
+    if (narrowedTo) expect(rules[0]).toContain(`writes to ${narrowedTo}`)
+    else expect(rules).toEqual([])
+  })
+
+  it('github.scope none: nothing injected, and the agent’s hosts.yml holds no token at all', async () => {
+    const { d, workdir } = ghWorld({}, `github.com:\n    user: octo\n    oauth_token: ${TOKEN}\n`)
+    const r = await credentialsFor({ yes: false }, planOf(workdir, { github: { scope: 'none' } }), found, d)
+    expect(github(r)).toBeUndefined()
+    expect(fs.readFileSync(path.join(r.ghDir as string, 'hosts.yml'), 'utf8')).toBe(
+      'github.com:\n    user: octo\n',
+    )
+  })
+
+  it('a token gh keeps in the keyring is asked of gh, and injected the same way', async () => {
+    const { d, workdir } = ghWorld({ ghKeyringToken: TOKEN }, 'github.com:\n    user: octo\n')
+    const r = await credentialsFor({ yes: false }, planOf(workdir), found, d)
+    expect(github(r)?.value).toBe(TOKEN)
+    const copy = fs.readFileSync(path.join(r.ghDir as string, 'hosts.yml'), 'utf8')
+    expect(copy).toContain(`oauth_token: ${github(r)?.placeholder}`)
+    expect(copy).not.toContain(TOKEN)
+  })
+
+  it('no token anywhere: nothing injected, the user’s config mounted as it is', async () => {
+    const { d, workdir } = ghWorld({}, 'github.com:\n    user: octo\n')
+    const r = await credentialsFor({ yes: false }, planOf(workdir), found, d)
+    expect(github(r)).toBeUndefined()
+    expect(r.ghDir).toBeUndefined()
   })
 })
