@@ -10,6 +10,7 @@
 // images (CAIGED_TEST_BASE_IMAGE, default local/debian:bookworm, and its -slim of
 // .ci/base-image.sh slim), the npm registry and Debian's packages.
 import { execFileSync, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -212,9 +213,174 @@ async function interceptionBench(o) {
       `${o.egressName}-egress`,
     ])
     report('memory of a gateway that intercepts (after the download)', memory.split(' / ')[0])
+    await modelRoundTripBench({ ...o, config })
   } finally {
     fs.writeFileSync(config, before)
   }
+}
+
+/**
+ * A model round trip as the user has one: a prompt to the agent's OpenCode server, answered by the
+ * scripted model (test/fixtures/fake-openai-model.mjs: a write, a shell command, then its text, so
+ * three model requests and a session title), its key injected by the gateway (models.test,
+ * intercepted) vs the same model reached through a tunnel (tunnel-models.test, a literal key).
+ * One agent, one gateway, one model, alternating: only the interception differs. Both names'
+ * certificate is signed by the machine's gateway CA, which the agent trusts either way.
+ */
+async function modelRoundTripBench(o) {
+  const caDir = path.join(env.XDG_CONFIG_HOME, 'caiged')
+  const tls = path.join(work, 'models-tls')
+  fs.mkdirSync(tls)
+  execFileSync(
+    'openssl',
+    ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'].concat([
+      '-subj',
+      '/CN=models.test',
+      '-keyout',
+      path.join(tls, 'key.pem'),
+      '-out',
+      path.join(tls, 'host.csr'),
+    ]),
+    { stdio: 'ignore' },
+  )
+  fs.writeFileSync(path.join(tls, 'ext.cnf'), 'subjectAltName=DNS:models.test,DNS:tunnel-models.test\n')
+  execFileSync(
+    'openssl',
+    ['x509', '-req', '-in', path.join(tls, 'host.csr'), '-days', '1'].concat(
+      [
+        '-CA',
+        path.join(caDir, 'gateway-ca.crt'),
+        '-CAkey',
+        path.join(caDir, 'gateway-ca.pem'),
+        '-CAcreateserial',
+      ],
+      ['-extfile', path.join(tls, 'ext.cnf'), '-out', path.join(tls, 'cert.pem')],
+    ),
+    { stdio: 'ignore' },
+  )
+  fs.chmodSync(path.join(tls, 'key.pem'), 0o644)
+  const logDir = path.join(work, 'model-log')
+  fs.mkdirSync(logDir)
+  sh(
+    'docker',
+    ['run', '-d', '--name', `${prefix}-model`, '--network', outward, '--init'].concat(
+      ['--network-alias', 'models.test', '--network-alias', 'tunnel-models.test'],
+      ['--mount', `type=bind,src=${process.execPath},dst=/usr/local/bin/node,readonly`],
+      [
+        '--mount',
+        `type=bind,src=${path.join(root, 'test', 'fixtures', 'fake-openai-model.mjs')},dst=/fake.mjs,readonly`,
+      ],
+      ['--mount', `type=bind,src=${tls},dst=/tls,readonly`, '--mount', `type=bind,src=${logDir},dst=/log`],
+      [
+        '-e',
+        'LOG=/log/requests.jsonl',
+        '-e',
+        'PORT=443',
+        '-e',
+        'TLS_KEY=/tls/key.pem',
+        '-e',
+        'TLS_CERT=/tls/cert.pem',
+      ],
+      [baseImage, 'node', '/fake.mjs'],
+    ),
+  )
+  const provider = (baseURL, apiKey) => ({
+    npm: '@ai-sdk/openai-compatible',
+    options: { baseURL, apiKey },
+    models: { 'fake-model': { name: 'Fake Model' } },
+  })
+  fs.writeFileSync(
+    path.join(o.egressProject, 'opencode.json'),
+    JSON.stringify({
+      model: 'injected/fake-model',
+      small_model: 'injected/fake-model',
+      provider: {
+        injected: provider('https://models.test/v1', '{env:MODEL_KEY}'),
+        tunnelled: provider('https://tunnel-models.test/v1', 'not-a-secret'),
+      },
+    }),
+  )
+  // The gateway checks models.test's certificate against the gateway CA too.
+  const upstream = path.join(work, 'upstream-ca.pem')
+  fs.writeFileSync(
+    upstream,
+    fs.readFileSync(path.join(o.tlsDir, 'cert.pem'), 'utf8') +
+      fs.readFileSync(path.join(caDir, 'gateway-ca.crt'), 'utf8'),
+  )
+  fs.writeFileSync(o.config, JSON.stringify({ egress: { network: outward, upstreamCA: upstream } }))
+  const hosts = ['bighost.test', 'models.test', 'tunnel-models.test'].flatMap((h) => ['--allow-host', h])
+  // Made anew with the model's key (another secret is other settings).
+  o.dropEgressContainer()
+  const { url, name } = JSON.parse(
+    sh(
+      process.execPath,
+      [bin, 'run', o.egressProject, '--spin', 'dev', '--no-connect', '--json', ...hosts].concat([
+        '--secret-env',
+        'BENCH_KEY@bighost.test',
+        '--secret-env',
+        'MODEL_KEY@models.test',
+      ]),
+      {
+        env: {
+          ...env,
+          BENCH_KEY: 'bk-benchmark-key-0123456789abcdef',
+          MODEL_KEY: 'mk-model-key-0123456789abcdef',
+        },
+      },
+    ),
+  )
+  const salt = fs.readFileSync(path.join(caDir, 'salt'), 'utf8').trim()
+  const password = createHash('sha256')
+    .update(name + salt)
+    .digest('hex')
+  const authorization = `Basic ${Buffer.from(`opencode:${password}`).toString('base64')}`
+  const api = async (p, body) => {
+    const r = await fetch(`${url}${p}?directory=%2Fworkspace`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(120_000),
+    })
+    if (r.status !== 200) throw new Error(`${p}: ${r.status} ${await r.text()}`)
+    return r.json()
+  }
+  /** One prompt in a session of its own, timed from the message POST to its answer. */
+  const turn = async (providerID) => {
+    const session = await api('/session', { title: 'bench' })
+    const start = process.hrtime.bigint()
+    const reply = await api(`/session/${session.id}/message`, {
+      model: { providerID, modelID: 'fake-model' },
+      parts: [{ type: 'text', text: 'Write the file, then the note outside, then say you are done.' }],
+    })
+    const took = ms(start)
+    if (!reply.parts?.some((p) => p.text === 'Round trip done by the fake model.'))
+      throw new Error(`the ${providerID} model's turn did not finish: ${JSON.stringify(reply).slice(0, 500)}`)
+    return took
+  }
+  await turn('tunnelled')
+  await turn('injected')
+  const tunnelled = []
+  const intercepted = []
+  for (let i = 0; i < 7; i++) {
+    tunnelled.push(await turn('tunnelled'))
+    intercepted.push(await turn('injected'))
+  }
+  // Every request the injected provider made carried the real key: the gateway put it in.
+  const asked = fs
+    .readFileSync(path.join(logDir, 'requests.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+  if (!asked.some((r) => r.authorization === 'Bearer mk-model-key-0123456789abcdef'))
+    throw new Error('no model request arrived with the injected key')
+  record(
+    'a model round trip (prompt, 2 tool calls, answer), key injected (intercepted) vs tunnelled',
+    median(intercepted),
+    median(tunnelled),
+    1.2,
+  )
+  spawnSync('docker', ['rm', '-f', `${prefix}-model`], { stdio: 'ignore' })
+  fs.rmSync(path.join(o.egressProject, 'opencode.json'))
 }
 
 function project(name) {
