@@ -9,6 +9,7 @@
 // Exits 1 when a ratio misses its target by more than 25%. Needs a Docker engine, the local base
 // images (CAIGED_TEST_BASE_IMAGE, default local/debian:bookworm, and its -slim of
 // .ci/base-image.sh slim), the npm registry and Debian's packages.
+/* global fetch, AbortSignal */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'

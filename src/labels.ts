@@ -48,6 +48,8 @@ export const Label = {
   egress: 'io.caiged.egress',
   /** The auth.json sign-ins an agent holds for real: "anthropic,github-copilot" ('' for none). */
   authInside: 'io.caiged.auth-inside',
+  /** Its idle stop ("30m", "0" for never), for listings. */
+  idleStop: 'io.caiged.idle-stop',
   // One label per setting: what caiged wrote before io.caiged.settings, read for those containers.
   gh: 'io.caiged.gh',
   auth: 'io.caiged.auth',

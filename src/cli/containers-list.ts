@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js'
 import { listContainers, type ListedRow } from '../flows/containers.js'
+import { formatMiB } from '../docker/memory.js'
 import { renderTable } from '../ui/table.js'
 
 /** The preset, and when the agent runs without its gateway, that it has no way out until `run`. */
@@ -9,18 +10,26 @@ function egressCell(r: ListedRow): string {
   return `${r.egress} (gateway ${r.gateway === 'missing' ? 'gone' : 'down'}: no egress; caiged run restores it)${inside}`
 }
 
+/** What a running agent holds ("283 MiB + 13 MiB gateway"); "-" when stopped. */
+function memoryCell(r: ListedRow): string {
+  if (!r.memory) return '-'
+  const gateway = r.memory.gateway === undefined ? '' : ` + ${formatMiB(r.memory.gateway)} gateway`
+  return `${formatMiB(r.memory.agent)}${gateway}`
+}
+
 /** The body of `caiged containers list`: the rows (--json prints them) and the table. */
 export async function executeContainersList(
-  flags: { 'show-session-password': boolean },
+  flags: { 'show-session-password': boolean; memory?: boolean },
   ctx: { deps: Deps },
 ): Promise<ListedRow[]> {
   const d = ctx.deps
-  const rows = await listContainers({ passwords: flags['show-session-password'] }, d)
+  const rows = await listContainers({ passwords: flags['show-session-password'], memory: flags.memory }, d)
   if (rows.length === 0) {
     d.io.log('No caiged containers. Start one with: caiged run . --spin dev')
     return rows
   }
-  const headers = ['NAME', 'SPIN', 'PROJECT', 'STATE', 'PORT', 'EGRESS', 'STATUS']
+  const headers = ['NAME', 'SPIN', 'PROJECT', 'STATE', 'PORT', 'EGRESS', 'IDLE STOP', 'STATUS']
+  if (flags.memory) headers.push('MEMORY')
   if (flags['show-session-password']) headers.push('PASSWORD')
   d.io.log(
     renderTable(
@@ -30,14 +39,16 @@ export async function executeContainersList(
           r.name,
           r.spin,
           r.project,
-          r.state,
+          r.idleStoppedFor ? `stopped (idle, ${r.idleStoppedFor} ago)` : r.state,
           [
             r.port ? `127.0.0.1:${r.port}` : '-',
             ...r.published.map((p) => `${p.container}→127.0.0.1:${p.host}`),
           ].join(', '),
           egressCell(r),
+          r.idleStop === undefined ? '-' : r.idleStop === '0' ? 'never' : `after ${r.idleStop}`,
           r.status,
         ]
+        if (flags.memory) cells.push(memoryCell(r))
         if (r.password) cells.push(r.password)
         return cells
       }),

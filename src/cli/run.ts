@@ -37,6 +37,7 @@ export interface RunFlags {
   network?: string
   egress?: 'open' | 'balanced' | 'locked'
   publish?: string[]
+  'idle-stop'?: string
   'allow-host'?: string[]
   'deny-host'?: string[]
   'show-session-password': boolean
@@ -84,6 +85,7 @@ export async function executeRun(
       network: flags.network,
       egress: flags.egress,
       publish: flags.publish,
+      idleStop: flags['idle-stop'],
       allowHost: flags['allow-host'],
       denyHost: flags['deny-host'],
     },

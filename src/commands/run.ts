@@ -108,6 +108,11 @@ export default class Run extends BaseCommand {
       multipleNonGreedy: true,
       delimiter: ',',
     }),
+    'idle-stop': Flags.string({
+      description:
+        'Stop the agent (and its gateway) after this long with no client attached and no session busy: 30m (the default), 1h30m, 90s, or 0 for never. Nothing is removed; run, connect and web start it again. Config: idle.stopAfter.',
+      helpValue: 'DURATION',
+    }),
     publish: Flags.string({
       char: 'p',
       description:

@@ -7,7 +7,14 @@ import { HostRules } from '../egress/config-schema.js'
 import { EGRESS_MODES } from '../egress/presets.js'
 import { DebianPackages } from '../spins/manifest.js'
 import { SPIN_NAME_PATTERN } from '../spins/names.js'
-import { GithubSchema, PublishPorts, ResourcesSchema, SecretEnvNames, type UserConfig } from './schema.js'
+import {
+  GithubSchema,
+  IdleSchema,
+  PublishPorts,
+  ResourcesSchema,
+  SecretEnvNames,
+  type UserConfig,
+} from './schema.js'
 import { readConfigFile } from './store.js'
 
 /** The project's own settings, committed with it beside .caiged/spins/. */
@@ -33,6 +40,7 @@ export const ProjectConfigSchema = lazySchema(() =>
     publish: PublishPorts.optional(),
     resources: ResourcesSchema.optional(),
     github: GithubSchema.optional(),
+    idle: IdleSchema.optional(),
     // Widening: each needs the user's consent.
     dockerSocket: z.boolean().optional(),
     secretEnv: SecretEnvNames.optional(),
@@ -49,7 +57,7 @@ export async function loadProjectConfig(
   const config = await readConfigFile(
     file,
     ProjectConfigSchema,
-    'It holds defaultSpin, packages, egress (mode, allow, deny), publish, resources, github.scope, and, with your consent, dockerSocket, secretEnv and mounts.gh.',
+    'It holds defaultSpin, packages, egress (mode, allow, deny), publish, resources, github.scope, idle.stopAfter, and, with your consent, dockerSocket, secretEnv and mounts.gh.',
   )
   return config && { file, config }
 }
@@ -119,5 +127,6 @@ export function withProjectConfig(user: UserConfig, project: ProjectConfig): Use
     mounts: { ...user.mounts, ...(project.mounts?.gh ? { gh: project.mounts.gh } : {}) },
     egress: { ...user.egress, ...(mode ? { mode } : {}) },
     github: { ...user.github, ...project.github },
+    idle: { ...user.idle, ...project.idle },
   }
 }

@@ -5,6 +5,7 @@ import { parsedBy } from '../parsed-by.js'
 import { SPIN_NAME_PATTERN } from '../spins/names.js'
 import { parseSecretMark } from '../egress/credentials.js'
 import { GITHUB_SCOPES } from '../egress/github-scope.js'
+import { parseIdleDuration } from '../containers/idle.js'
 
 /** A registry host (with an optional port) and namespace path: where published images live. */
 export const REGISTRY_PATH = /^[a-z0-9]+(?:[.-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/
@@ -25,6 +26,11 @@ export const SecretEnvNames = z.array(
       }
     }),
 )
+
+/** When an agent nobody uses stops by itself (containers/idle.ts): 30m, 1h, 0 for never. */
+export const IdleSchema = z.strictObject({
+  stopAfter: parsedBy((text) => parseIdleDuration(text, 'idle.stopAfter')).optional(),
+})
 
 /** How far the GitHub token the gateway injects reaches (egress/github-scope.ts). */
 export const GithubSchema = z.strictObject({ scope: z.enum(GITHUB_SCOPES).optional() })
@@ -75,6 +81,7 @@ export const UserConfigSchema = z.strictObject({
     .optional(),
   egress: EgressConfigSchema.optional(),
   github: GithubSchema.optional(),
+  idle: IdleSchema.optional(),
   publish: PublishPorts.optional(),
   resources: ResourcesSchema.optional(),
 })
@@ -99,6 +106,7 @@ export const CONFIG_KEYS = [
   'egress.network',
   'egress.upstreamCA',
   'github.scope',
+  'idle.stopAfter',
   'publish',
   'resources.memory',
   'resources.cpus',

@@ -1,3 +1,4 @@
+import { DEFAULT_IDLE_STOP, parseIdleDuration } from '../containers/idle.js'
 import type { UserConfig } from './schema.js'
 
 /** What `run` was told on its command line about how the container is made (undefined: not said). */
@@ -11,6 +12,8 @@ export interface RunSettingFlags {
   opencodeAuth?: boolean
   /** --mount-gh-rw gives rw, --no-mount-gh none. */
   gh?: 'ro' | 'rw' | 'none'
+  /** --idle-stop DURATION. */
+  idleStop?: string
 }
 
 export interface RunSettings {
@@ -22,6 +25,8 @@ export interface RunSettings {
   copyAuth: boolean
   gh: 'ro' | 'rw' | 'none'
   resources: NonNullable<UserConfig['resources']>
+  /** Seconds without a client or a busy session before the agent stops itself; 0: never. */
+  idleStopAfter: number
 }
 
 /**
@@ -39,5 +44,9 @@ export function resolveRunSettings(flags: RunSettingFlags, config: UserConfig): 
     copyAuth: (flags.opencodeAuth ?? true) && config.mounts?.opencodeAuth !== false,
     gh: flags.gh ?? config.mounts?.gh ?? 'ro',
     resources: config.resources ?? {},
+    idleStopAfter:
+      flags.idleStop !== undefined
+        ? parseIdleDuration(flags.idleStop)
+        : parseIdleDuration(config.idle?.stopAfter ?? DEFAULT_IDLE_STOP, 'idle.stopAfter'),
   }
 }

@@ -103,6 +103,8 @@ export function runSpec(
     '-e',
     `AGENT_WORKDIR=${ContainerPath.workspace}`,
   )
+  // Its watcher (docker/caiged-idle) stops the server after this long unused.
+  if (request.idleStopAfter > 0) args.push('-e', `CAIGED_IDLE_STOP_AFTER=${request.idleStopAfter}`)
   const env = secretArgs(request, secrets, args)
   args.push(request.image)
   return { args, env }

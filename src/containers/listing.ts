@@ -1,4 +1,5 @@
 import type { ListedContainer } from '../docker/container-client.js'
+import { idleStoppedFor } from './idle.js'
 import { Label } from '../labels.js'
 import { publishedFromLabel, type PublishedPort } from './publish.js'
 import { SERVER_PORT, portFromLabels } from './server.js'
@@ -23,6 +24,10 @@ export interface ContainerRow {
   published: PublishedPort[]
   /** The auth.json sign-ins it holds for real (the gateway cannot keep those outside). */
   signInsInside: string[]
+  /** How long unused before it stops itself ("30m"; "0": never; undefined: made before idle stop). */
+  idleStop: string | undefined
+  /** Stopped by its idle watcher: for how long ("31m"). */
+  idleStoppedFor?: string
 }
 
 /**
@@ -44,6 +49,7 @@ export function toContainerRow(entry: ListedContainer, gateways: ListedContainer
   const labels = entry.labelMap
   const egress = labels[Label.egress] ?? 'open'
   const gateway = gateways.find((g) => g.labelMap[Label.container] === entry.Names)
+  const idleStopped = entry.State === 'running' ? undefined : idleStoppedFor(entry.Status)
   return {
     name: entry.Names,
     id: entry.ID.slice(0, 12),
@@ -60,6 +66,8 @@ export function toContainerRow(entry: ListedContainer, gateways: ListedContainer
       egress === 'open' ? 'none' : !gateway ? 'missing' : gateway.State === 'running' ? 'running' : 'stopped',
     published: publishedFromLabel(labels[Label.publish]),
     signInsInside: (labels[Label.authInside] ?? '').split(',').filter(Boolean),
+    idleStop: labels[Label.idleStop],
+    ...(idleStopped ? { idleStoppedFor: idleStopped } : {}),
   }
 }
 

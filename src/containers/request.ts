@@ -63,6 +63,8 @@ export interface ContainerSettings {
   egress: { mode: 'open' } | { mode: Exclude<EgressMode, 'open'>; outward: string }
   /** Dev-server ports on 127.0.0.1 (published by the gateway when there is one). */
   publish: PublishedPort[]
+  /** Seconds unused before the agent stops itself (containers/idle.ts); 0: never. */
+  idleStopAfter: number
 }
 
 /** What a gateway needs to inject credentials: all of it secret, none of it ever in an argv. */

@@ -1,6 +1,7 @@
 import { z } from 'zod/v3'
 import { lazySchema } from '../lazy-schema.js'
 import { Label } from '../labels.js'
+import { formatIdleDuration } from './idle.js'
 import { publishedText, type PublishedPort } from './publish.js'
 import type { ContainerRequest, ContainerSettings } from './request.js'
 
@@ -47,6 +48,8 @@ const SettingsRecordSchema = lazySchema(() =>
     network: z.string(),
     egress: z.enum(['open', 'balanced', 'locked']),
     publish: z.array(z.object({ container: z.number(), host: z.number() })),
+    /** Seconds unused before it stops itself; 0: never. Absent: made before idle stop. */
+    idleStopAfter: z.number().optional(),
   }),
 )
 export type SettingsRecord = z.infer<typeof SettingsRecordSchema>
@@ -75,6 +78,7 @@ export function settingsRecord(s: ContainerSettings): SettingsRecord {
     network: s.network.own ? 'own' : s.network.name,
     egress: s.egress.mode,
     publish: s.publish,
+    idleStopAfter: s.idleStopAfter,
   }
 }
 
@@ -91,6 +95,9 @@ export function settingsLabels(record: SettingsRecord): Record<string, string> {
     [Label.egress]: record.egress,
     [Label.authInside]: record.authInside.join(','),
     [Label.publish]: publishedText(record.publish),
+    ...(record.idleStopAfter === undefined
+      ? {}
+      : { [Label.idleStop]: formatIdleDuration(record.idleStopAfter) }),
   }
 }
 
@@ -207,6 +214,7 @@ const SHOWN: { [K in Exclude<keyof SettingsRecord, 'v'>]: [string, (value: Setti
   network: ['network', (v) => v],
   egress: ['egress', (v) => v],
   publish: ['published ports', (v) => publishedText(v)],
+  idleStopAfter: ['idle stop', (v) => (v === undefined ? 'none' : formatIdleDuration(v))],
 }
 
 /**

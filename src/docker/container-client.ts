@@ -5,6 +5,11 @@ import { parseDockerJson } from './parse.js'
 import { ContainerInspectSchema, PsEntrySchema, type ContainerInspect, type PsEntry } from './schemas.js'
 import { inspectManyArgs } from './argv.js'
 import { z } from 'zod/v3'
+import { lazySchema } from '../lazy-schema.js'
+import { usedMemory } from './memory.js'
+
+/** One line of `docker stats --format '{{json .}}'`: what is read of it. */
+const StatsLineSchema = lazySchema(() => z.object({ Name: z.string(), MemUsage: z.string() }))
 
 export interface ListFilter {
   /** Label filters: `{ 'io.caiged.managed': 'true' }`; a null value matches any value of the key. */
@@ -56,6 +61,23 @@ export class ContainerClient {
     if (result.exitCode !== 0 && !missingOnly) throw commandFailed(args, result)
     if (result.stdout.trim() === '') return []
     return parseDockerJson(z.array(ContainerInspectSchema), result.stdout, 'docker container inspect')
+  }
+
+  /**
+   * The memory each running container of these holds, by name, from one `docker stats` sample
+   * (about a second and a half: asked for only where it is wanted). Stopped ones are left out.
+   */
+  async memoryUsage(names: string[]): Promise<Map<string, number>> {
+    const usage = new Map<string, number>()
+    if (names.length === 0) return usage
+    const result = await this.cli.exec(['stats', '--no-stream', '--format', '{{json .}}', '--', ...names])
+    for (const line of result.stdout.split('\n')) {
+      if (line.trim() === '') continue
+      const parsed = StatsLineSchema.safeParse(JSON.parse(line))
+      const bytes = parsed.success ? usedMemory(parsed.data.MemUsage) : undefined
+      if (parsed.success && bytes !== undefined) usage.set(parsed.data.Name, bytes)
+    }
+    return usage
   }
 
   /**

@@ -1,3 +1,4 @@
+import { DEFAULT_IDLE_STOP } from '../containers/idle.js'
 import { loadProjectConfig } from '../config/project.js'
 import { CONFIG_KEYS, UserConfigSchema, configProblems, getPath, setPath } from '../config/schema.js'
 import { loadUserConfig, saveUserConfig } from '../config/store.js'
@@ -13,6 +14,7 @@ const DEFAULTS: Partial<Record<string, unknown>> = {
   'images.pull': 'missing',
   'egress.mode': DEFAULT_EGRESS_MODE,
   'egress.network': DEFAULT_OUTWARD_NETWORK,
+  'idle.stopAfter': DEFAULT_IDLE_STOP,
 }
 /** Lists that add up (the project's come on top of the user's) rather than replace. */
 const ADDED_UP = new Set(['secretEnv', 'egress.allow', 'egress.deny'])

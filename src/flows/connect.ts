@@ -82,13 +82,16 @@ export async function connectAgent(o: { name: string; session?: string }, d: Dep
   const found = await service.findWithGateway(o.name)
   const container = found.agent
   if (!container) throw noSuchContainer(o.name)
-  if (!container.State.Running) throw notRunning(container.Name)
+  // Stopped (while idle, or by someone): started again, its gateway with it (a slow path, loaded then).
+  const resumed = !container.State.Running
+  if (resumed) await (await import('./resume.js')).resumeStopped(container, d)
   const port = portOf(container)
   if (port === undefined)
     throw new CaigedError(`${container.Name} has no port label (made by an old caiged?); recreate it.`)
   const password = await sessionPassword(container.Name, d.paths.saltFile, { mayCreateSalt: false })
   // Its port is published by its gateway: one found stopped is started (it keeps its policy).
   if (
+    !resumed &&
     egressModeOf(container) !== 'open' &&
     (await service.ensureGateway(container, undefined, found.gateway ?? null)) === 'started'
   ) {

@@ -1,26 +1,29 @@
-import { promises as fs } from 'node:fs'
 import { isGatewayEntry, ofPrefix, toContainerRow, type ContainerRow } from '../containers/listing.js'
 import { imagePrefix } from '../containers/naming.js'
 import { networkName, volumeName } from '../containers/request.js'
 import { publishedFromLabel } from '../containers/publish.js'
 import { SERVER_PORT, serverUrl } from '../containers/server.js'
-import { ContainerGoneError, egressModeOf, portOf, type ContainerService } from '../containers/service.js'
+import { ContainerGoneError, egressModeOf, portOf } from '../containers/service.js'
 import type { Deps } from '../deps.js'
 import type { ListedContainer } from '../docker/container-client.js'
-import type { ContainerInspect } from '../docker/schemas.js'
 import { CaigedError, CancelledError, ExitCode, usageError } from '../errors.js'
-import { fileMtimeSeconds } from '../host/environment.js'
 import { Label, MANAGED_FILTER } from '../labels.js'
 import { derivePassword } from '../secrets/password.js'
 import { sessionPassword, sessionSalt } from '../secrets/session.js'
-import { readSettings } from '../containers/settings-record.js'
-import { authFileCredentials } from '../egress/credentials.js'
-import { readSalt } from '../secrets/salt.js'
+import { resumeStopped } from './resume.js'
+import { gatewayName } from '../egress/names.js'
 
-export type ListedRow = ContainerRow & { password?: string }
+export type ListedRow = ContainerRow & {
+  password?: string
+  /** With --memory, for a running agent: the bytes it and its gateway hold. */
+  memory?: { agent: number; gateway?: number }
+}
 
-/** Every caiged container (by label, never by name), sorted; with passwords when asked. */
-export async function listContainers(o: { passwords: boolean }, d: Deps): Promise<ListedRow[]> {
+/** Every caiged container (by label, never by name), sorted; with passwords and memory when asked. */
+export async function listContainers(
+  o: { passwords: boolean; memory?: boolean },
+  d: Deps,
+): Promise<ListedRow[]> {
   // The salt is read (never made) first: a corrupt one is reported before anything else is done.
   const salt = o.passwords ? await sessionSalt(d.paths.saltFile, { mayCreateSalt: false }) : undefined
   // One docker process: agents and their gateways carry the same managed label.
@@ -31,7 +34,19 @@ export async function listContainers(o: { passwords: boolean }, d: Deps): Promis
     .map((e) => toContainerRow(e, gateways))
     .sort((a, b) => a.name.localeCompare(b.name))
   if (salt !== undefined) for (const row of rows) row.password = derivePassword(row.name, salt)
+  if (o.memory) await addMemory(rows, d)
   return rows
+}
+
+/** The memory each running agent and its gateway hold (one docker stats sample for all). */
+async function addMemory(rows: ListedRow[], d: Deps): Promise<void> {
+  const running = rows.filter((r) => r.state === 'running')
+  const names = running.flatMap((r) => [r.name, ...(r.gateway === 'running' ? [gatewayName(r.name)] : [])])
+  const usage = await d.docker.containers.memoryUsage(names)
+  for (const row of running) {
+    const agent = usage.get(row.name)
+    if (agent !== undefined) row.memory = { agent, gateway: usage.get(gatewayName(row.name)) }
+  }
 }
 
 export interface PortRow {
@@ -83,30 +98,9 @@ export async function startContainer(
   const password = await sessionPassword(container.Name, d.paths.saltFile, { mayCreateSalt: false })
   const url = serverUrl(port)
   if (container.State.Running) return { name: container.Name, url, started: false }
-  await service.start(container)
-  await copyHostAuth(service, container, d)
+  await resumeStopped(container, d)
   await service.waitHealthy(container.Name, port, password)
   return { name: container.Name, url, started: true }
-}
-
-/**
- * A container made with the auth copy gets the host's auth.json again when it starts: behind a
- * gateway, with the API keys its gateway injects as their placeholders.
- */
-async function copyHostAuth(service: ContainerService, container: ContainerInspect, d: Deps): Promise<void> {
-  const made = readSettings(container.Config.Labels)
-  if (made.auth !== 'copy') return
-  const file = d.paths.hostAuthFile
-  const mtime = await fileMtimeSeconds(file)
-  if (mtime === undefined) return
-  const raw = await fs.readFile(file, 'utf8')
-  const salt = (await readSalt(d.paths.saltFile)) ?? ''
-  const content =
-    (made.egress ?? 'open') === 'open'
-      ? raw
-      : authFileCredentials(raw, { agent: container.Name, salt, keepInside: () => made.authInside ?? [] })
-          .agentCopy
-  await service.copyAuth(container.Name, content, mtime)
 }
 
 export interface StopResult {

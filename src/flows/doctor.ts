@@ -9,6 +9,7 @@ import { dialectFor, unsupportedClientError } from '../opencode/dialect.js'
 import { Label, MANAGED_FILTER } from '../labels.js'
 import { readSalt } from '../secrets/salt.js'
 import { gatewayImage } from '../egress/image.js'
+import { formatMiB } from '../docker/memory.js'
 
 /** `caiged doctor`: every check, in order; none throws (a failure is a check that says so). */
 export async function runChecks(d: Deps): Promise<Check[]> {
@@ -122,6 +123,26 @@ async function checkImagesAndContainers(
   for (const g of containers.filter((c) => c.labelMap[Label.role] === 'egress')) {
     checks.push(gatewayCheck(g.Names, g.labelMap[Label.container], g.Image, agentNames, prefix))
   }
+  const running = containers.filter((c) => c.State === 'running')
+  if (running.length)
+    checks.push(memoryCheck(running, await docker.containers.memoryUsage(running.map((c) => c.Names))))
+}
+
+/** What the running agents and their gateways hold: what idle stop gives back. */
+export function memoryCheck(
+  running: { Names: string; labelMap: Record<string, string> }[],
+  usage: Map<string, number>,
+): Check {
+  const sum = (gateways: boolean) =>
+    running
+      .filter((c) => (c.labelMap[Label.role] === 'egress') === gateways)
+      .reduce((total, c) => total + (usage.get(c.Names) ?? 0), 0)
+  const agents = running.filter((c) => c.labelMap[Label.role] !== 'egress').length
+  return ok(
+    'memory',
+    `${agents} running agent${agents === 1 ? '' : 's'} hold ${formatMiB(sum(false))}, their gateways ${formatMiB(sum(true))}; ` +
+      'an agent nobody uses stops itself after its idle stop (idle.stopAfter) and gives it back',
+  )
 }
 
 /**

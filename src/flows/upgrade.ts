@@ -1,4 +1,5 @@
 import { isGatewayEntry } from '../containers/listing.js'
+import { formatIdleDuration } from '../containers/idle.js'
 import type { ListedContainer } from '../docker/container-client.js'
 import type { Deps, Io } from '../deps.js'
 import { editsFile, loadEdits } from '../egress/store.js'
@@ -102,6 +103,8 @@ export function runOptionsFromLabels(
     network: s.network && s.network !== 'own' && s.network !== 'default bridge' ? s.network : undefined,
     egress: s.egress ?? 'open',
     publish: (s.publish ?? []).map((p) => `${p.container}:${p.host}`),
+    // Made before idle stop: the configured one (it gets the feature with this recreate).
+    idleStop: s.idleStopAfter === undefined ? undefined : formatIdleDuration(s.idleStopAfter),
     allowHost: hostRules.allow,
     denyHost: hostRules.deny,
     // The user asked for the upgrade: what the container already had is not asked about again.

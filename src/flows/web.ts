@@ -8,7 +8,7 @@ import { CaigedError, ExitCode } from '../errors.js'
 import { Label, MANAGED_FILTER } from '../labels.js'
 import { sessionPassword } from '../secrets/session.js'
 import { startWebRelay, workspacePage, type WebRelay } from '../web/relay.js'
-import { notRunning } from './connect.js'
+import { resumeStopped } from './resume.js'
 
 /** A container by name, or the one made for a project folder. */
 async function containerFor(target: string, d: Deps): Promise<ContainerInspect> {
@@ -42,7 +42,7 @@ async function containerFor(target: string, d: Deps): Promise<ContainerInspect> 
  */
 export async function openWeb(o: { target: string }, d: Deps): Promise<{ name: string; relay: WebRelay }> {
   const container = await containerFor(o.target, d)
-  if (!container.State.Running) throw notRunning(container.Name)
+  if (!container.State.Running) await resumeStopped(container, d)
   const port = portOf(container)
   if (port === undefined)
     throw new CaigedError(`${container.Name} has no port label; recreate it with caiged run.`)

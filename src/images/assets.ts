@@ -10,6 +10,7 @@ export const ASSET_FILES = [
   'docker/Dockerfile.uid',
   'docker/caiged-health',
   'docker/caiged-start',
+  'docker/caiged-idle',
   'docker/caiged-slim.dpkg.cfg',
   'bake/docker-bake.hcl',
 ]

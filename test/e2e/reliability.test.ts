@@ -120,6 +120,7 @@ describeEngine(
           dockerSocket: undefined,
           egress: { mode: 'open' },
           publish: [],
+          idleStopAfter: 0,
           secretEnvNames: [],
           injected: [],
           gatewayCaCert: undefined,

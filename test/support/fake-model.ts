@@ -30,7 +30,13 @@ export function startFakeModel(o: {
   logDir: string
   port: number
   tls?: string
+  /** Each chat answer waits this long before it starts (a slow model). */
+  delayMs?: number
 }): void {
   fs.mkdirSync(o.logDir, { recursive: true })
-  runFixture({ ...o, fixture: 'fake-openai-model.mjs', args: ['-e', `PORT=${o.port}`] })
+  runFixture({
+    ...o,
+    fixture: 'fake-openai-model.mjs',
+    args: ['-e', `PORT=${o.port}`, '-e', `DELAY_MS=${o.delayMs ?? 0}`],
+  })
 }

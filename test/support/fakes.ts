@@ -98,13 +98,15 @@ export function inspectJson(c: {
   running: boolean
   image?: string
   labels: Record<string, string>
+  /** How a stopped one ended (129: its idle watcher stopped it). */
+  exitCode?: number
 }): Partial<DockerResult> {
   const container: ContainerInspect = {
     Id: c.id ?? `id-${c.name}`,
     Name: `/${c.name}`,
     Created: '2026-12-01T00:00:00Z',
     Image: c.image ?? 'sha256:image',
-    State: { Status: c.running ? 'running' : 'exited', Running: c.running, ExitCode: 0 },
+    State: { Status: c.running ? 'running' : 'exited', Running: c.running, ExitCode: c.exitCode ?? 0 },
     Config: { Image: 'caiged:dev', Labels: c.labels, Env: [] },
     HostConfig: { PortBindings: {} },
     NetworkSettings: { Ports: {} },

@@ -93,7 +93,16 @@ describe('toContainerRow', () => {
       gateway: 'none',
       published: [],
       signInsInside: [],
+      idleStop: undefined,
     })
+  })
+
+  it('says an agent its watcher stopped is stopped while idle, and for how long, with its setting', () => {
+    const entry = listed({ state: 'exited', labels: { ...caigedLabels, 'io.caiged.idle-stop': '30m' } })
+    const row = toContainerRow({ ...entry, Status: 'Exited (129) 31 minutes ago' })
+    expect(row).toMatchObject({ state: 'exited', idleStop: '30m', idleStoppedFor: '31m' })
+    // Stopped by anyone else: no idle in it.
+    expect(toContainerRow({ ...entry, Status: 'Exited (143) 31 minutes ago' }).idleStoppedFor).toBeUndefined()
   })
 
   it('shortens the id to 12 characters', () => {

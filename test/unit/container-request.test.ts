@@ -37,6 +37,7 @@ function request(overrides: Partial<ContainerRequest> = {}): ContainerRequest {
     network: { name: 'caiged-dev-a-b-net', own: true },
     egress: { mode: 'open' },
     publish: [],
+    idleStopAfter: 0,
     imageFingerprint: 'f1ng3rpr1nt',
     ...overrides,
   }
@@ -530,8 +531,12 @@ describe('settingsDrift', () => {
       request({ network: { name: 'shared', own: false }, ssh: { agentSocket: '/s' }, auth: 'none' }),
     ]) {
       expect(settingsDrift(settingsRecord(r), legacyLabels(r))).toEqual([])
-      // All but the record's version, which only the record has.
-      expect(readSettings(legacyLabels(r))).toEqual({ ...settingsRecord(r), v: undefined })
+      // All but the record's version and the idle stop, which only the record has.
+      expect(readSettings(legacyLabels(r))).toEqual({
+        ...settingsRecord(r),
+        v: undefined,
+        idleStopAfter: undefined,
+      })
     }
   })
 

@@ -11,7 +11,22 @@ describe('resolveRunSettings: flag > config > default', () => {
       copyAuth: true,
       gh: 'ro',
       resources: {},
+      idleStopAfter: 1800,
     })
+  })
+
+  it.each([
+    ['the flag over the config', { idleStop: '45s' }, { idle: { stopAfter: '2h' } }, 45],
+    ['the config', {}, { idle: { stopAfter: '1h30m' } }, 5400],
+    ['0: never', { idleStop: '0' }, {}, 0],
+  ])('idle stop: %s', (_what, flags, config, seconds) => {
+    expect(resolveRunSettings(flags, config).idleStopAfter).toBe(seconds)
+  })
+
+  it('refuses an idle stop that is not a duration, in one sentence', () => {
+    expect(() => resolveRunSettings({ idleStop: 'soon' }, {})).toThrow(
+      '--idle-stop "soon" is not a duration.',
+    )
   })
 
   const config = {

@@ -14,6 +14,7 @@ const SAMPLES: Partial<Record<(typeof CONFIG_KEYS)[number], unknown>> = {
   'mounts.opencodeAuth': true,
   'mounts.gh': 'ro',
   'github.scope': 'project',
+  'idle.stopAfter': '30m',
   secretEnv: ['A'],
   'git.identity': 'host',
   'git.agent.email': 'a@b.c',

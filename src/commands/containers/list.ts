@@ -8,8 +8,9 @@ export default class ContainersList extends BaseCommand {
   static override description =
     'Shows every container this caiged made (found by its io.caiged.managed label, and its name starting ' +
     'with IMAGE_PREFIX, so another caiged on the same engine stays out), with its ' +
-    'spin, project, state, the 127.0.0.1 port its OpenCode server listens on, and its egress policy (open, ' +
-    'balanced or locked; and whether the gateway that enforces it runs).'
+    'spin, project, state, the 127.0.0.1 port its OpenCode server listens on, its egress policy (open, ' +
+    'balanced or locked; and whether the gateway that enforces it runs), and its idle stop (an agent that ' +
+    'stopped itself while idle shows as "stopped (idle, 31m ago)"; run, connect and web start it again).'
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --json | jq -r \'.[] | select(.state == "running") | .name\'',
@@ -19,6 +20,10 @@ export default class ContainersList extends BaseCommand {
     'show-session-password': Flags.boolean({
       description:
         'Also show each server password (derived from the salt; anyone who sees it can drive the agent).',
+    }),
+    memory: Flags.boolean({
+      description:
+        'Also show the memory each running agent and its gateway hold (one docker stats sample: about a second and a half).',
     }),
   }
 

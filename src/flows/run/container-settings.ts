@@ -46,5 +46,6 @@ export function containerSettingsFor(
     egress:
       egressMode === 'open' ? { mode: 'open' } : { mode: egressMode, outward: outwardNetwork(plan.config) },
     publish: mergePublished(o.publish, plan.projectConfig.publish, plan.userConfig.publish),
+    idleStopAfter: settings.idleStopAfter,
   }
 }

@@ -5,7 +5,7 @@ import { connectAgent } from '../../../src/flows/connect.js'
 import { gatewayCheck, runChecks } from '../../../src/flows/doctor.js'
 import { Label } from '../../../src/labels.js'
 import { derivePassword } from '../../../src/secrets/password.js'
-import { FakeDocker, inspectJson, testDeps } from '../../support/fakes.js'
+import { FakeDocker, inspectJson, recordingIo, testDeps } from '../../support/fakes.js'
 
 const roots: string[] = []
 afterEach(() => {
@@ -56,15 +56,42 @@ describe('connectAgent', () => {
     expect(docker.calls).toEqual(['container inspect -- c1 c1-egress'])
   })
 
-  it('says a stopped container is not running, and how to start it', async () => {
-    const docker = new FakeDocker().on(
-      /^container inspect -- c1 c1-egress$/,
-      inspectJson({ name: 'c1', running: false, labels }),
+  it('starts an agent that stopped itself while idle (its gateway first), says so in one line, then attaches', async () => {
+    const stopped = { [Label.egress]: 'balanced', ...labels }
+    const docker = new FakeDocker()
+      .on(
+        /^container inspect -- c1 c1-egress$/,
+        inspectJson({ name: 'c1', running: false, labels: stopped, exitCode: 129 }),
+      )
+      .on(
+        /^container inspect -- c1-egress$/,
+        inspectJson({
+          name: 'c1-egress',
+          running: false,
+          labels: { [Label.managed]: 'true', [Label.role]: 'egress', [Label.container]: 'c1' },
+        }),
+      )
+      .on(/^start -- /, {})
+    const attached: string[] = []
+    const io = recordingIo()
+    const d = withSalt(
+      testDeps({
+        docker,
+        io,
+        hostOpencode: {
+          attach: async (url) => {
+            attached.push(url)
+            return 0
+          },
+        },
+      }),
     )
-    await expect(connectAgent({ name: 'c1' }, withSalt(testDeps({ docker })))).rejects.toMatchObject({
-      sentence: 'The container c1 is not running.',
-      hint: 'Start it with: caiged containers start c1',
-    })
+    expect(await connectAgent({ name: 'c1' }, d)).toBe(0)
+    expect(io.notes).toContain('Starting c1 again (it stopped itself while idle); its sessions are kept.')
+    expect(io.warnings).toEqual([])
+    const starts = docker.calls.filter((c) => c.startsWith('start'))
+    expect(starts).toEqual(['start -- id-c1-egress', 'start -- id-c1'])
+    expect(attached).toEqual(['http://127.0.0.1:4321'])
   })
 
   it('needs the host client before it looks at any container', async () => {

@@ -27,6 +27,7 @@ describe('runOptionsFromLabels', () => {
       network: { name: 'caiged-dev-code-app-net', own: true },
       egress: { mode: 'locked', outward: 'caiged-egress' },
       publish: [{ container: 3000, host: 3001 }],
+      idleStopAfter: 5400,
     }
     const labels = containerLabels({
       ...settings,
@@ -50,6 +51,7 @@ describe('runOptionsFromLabels', () => {
       network: undefined,
       egress: 'locked',
       publish: ['3000:3001'],
+      idleStop: '1h30m',
       yes: true,
       connect: false,
     })
