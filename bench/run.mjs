@@ -98,6 +98,12 @@ function compare(a, b, n = rounds, aEnv = env, timeA = timeOnce) {
   return { caiged: median(ta), floor: median(tb) }
 }
 
+/** A node script that polls a server's authenticated health until it answers (PW; the URL as argv). */
+const HEALTH_POLL = `const pw=process.env.PW, url=process.argv[1]; const auth='Basic '+Buffer.from('opencode:'+pw).toString('base64');
+  for (;;) { const c=new AbortController(); const t=setTimeout(()=>c.abort(),500);
+    try { const r=await fetch(url+'/global/health',{headers:{authorization:auth},signal:c.signal}); if(r.status===200) break } catch {} finally { clearTimeout(t) }
+    await new Promise(r=>setTimeout(r,100)) }`
+
 const results = []
 function record(name, caigedMs, floorMs, target, unit = 'ms', note = '') {
   const ratio = caigedMs / floorMs
@@ -384,6 +390,91 @@ async function modelRoundTripBench(o) {
   fs.rmSync(path.join(o.egressProject, 'opencode.json'))
 }
 
+/** The state of a container and its exit code, as docker inspect says. */
+function stateOf(name) {
+  const [status, code] = sh('docker', ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name]).split(
+    ' ',
+  )
+  return { status, code: Number(code) }
+}
+async function untilStopped(name, seconds = 60) {
+  const start = Date.now()
+  while (stateOf(name).status !== 'exited') {
+    if (Date.now() - start > seconds * 1000) throw new Error(`${name} did not stop itself in ${seconds} s`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+/**
+ * Idle costs nothing: five agents made with a short idle stop, what they (and their gateways) hold
+ * while up and once they stopped themselves; and a resume of an idle-stopped agent (`run`, until
+ * its server answers) vs the floor under it, `docker start` of its gateway and itself and the same
+ * health poll, alternately.
+ */
+async function idleBench() {
+  const made = ['1', '2', '3', '4', '5'].map((i) => {
+    const dir = project(`idle${i}`)
+    return {
+      dir,
+      ...JSON.parse(caiged('run', dir, '--spin', 'dev', '--no-connect', '--json', '--idle-stop', '3s')),
+    }
+  })
+  const names = made.flatMap((m) => [m.name, `${m.name}-egress`])
+  const held = () =>
+    sh('docker', [
+      'stats',
+      '--no-stream',
+      '--format',
+      '{{.MemUsage}}',
+      ...names.filter((n) => stateOf(n).status === 'running'),
+    ])
+      .split('\n')
+      .filter(Boolean)
+      .reduce((sum, line) => sum + mebibytes(line.split(' / ')[0]), 0)
+  const before = held()
+  for (const m of made) await untilStopped(m.name)
+  for (const m of made) await untilStopped(`${m.name}-egress`)
+  const codes = made.map((m) => stateOf(m.name).code)
+  report(
+    'memory of five agents and their gateways, up vs after their idle stop (3s)',
+    `${before.toFixed(0)} MiB vs ${names.some((n) => stateOf(n).status === 'running') ? held().toFixed(0) : 0} MiB (exit codes ${[...new Set(codes)].join(',')})`,
+  )
+  const [first] = made
+  const salt = fs.readFileSync(path.join(env.XDG_CONFIG_HOME, 'caiged', 'salt'), 'utf8').trim()
+  const pw = createHash('sha256')
+    .update(first.name + salt)
+    .digest('hex')
+  const resumed = []
+  const floor = []
+  for (let i = 0; i < 4; i++) {
+    await untilStopped(first.name)
+    let start = process.hrtime.bigint()
+    caiged('run', first.dir, '--spin', 'dev', '--no-connect', '--idle-stop', '3s')
+    resumed.push(ms(start))
+    await untilStopped(first.name)
+    await untilStopped(`${first.name}-egress`)
+    start = process.hrtime.bigint()
+    sh('docker', ['start', `${first.name}-egress`])
+    sh('docker', ['start', first.name])
+    sh(process.execPath, ['--input-type=module', '-e', HEALTH_POLL, first.url], { env: { ...env, PW: pw } })
+    floor.push(ms(start))
+  }
+  record(
+    'resume of an idle-stopped agent (run) vs docker start + health poll',
+    median(resumed),
+    median(floor),
+    1.2,
+  )
+  for (const m of made) spawnSync('docker', ['rm', '-f', m.name, `${m.name}-egress`], { stdio: 'ignore' })
+}
+
+/** docker's binary sizes ("282.8MiB", "420KiB") in MiB. */
+function mebibytes(text) {
+  const m = /^([\d.]+)\s*(B|KiB|MiB|GiB)$/.exec(text.trim())
+  if (!m) return 0
+  return Number(m[1]) * { B: 1 / 1024 ** 2, KiB: 1 / 1024, MiB: 1, GiB: 1024 }[m[2]]
+}
+
 function project(name) {
   const dir = path.join(work, 'projects', name)
   fs.mkdirSync(dir, { recursive: true })
@@ -610,6 +701,7 @@ try {
   await interceptionBench({ egressProject, egressName, tlsDir, download, dropEgressContainer })
   dropEgressContainer()
   spawnSync('docker', ['rm', '-f', testHost], { stdio: 'ignore' })
+  await idleBench()
 
   // 5a. image size vs the OpenCode binary alone: the dev spin built on what debian:bookworm-slim is
   // (.ci/base-image.sh slim), the base users build on, so its git comes as the Dockerfile installs
@@ -697,10 +789,6 @@ try {
 
   if (all) {
     // 6. cold start: container absent, image built, until authenticated healthy vs bare docker run + same poll
-    const poll = `const pw=process.env.PW, url=process.argv[1]; const auth='Basic '+Buffer.from('opencode:'+pw).toString('base64');
-      for (;;) { const c=new AbortController(); const t=setTimeout(()=>c.abort(),500);
-        try { const r=await fetch(url+'/global/health',{headers:{authorization:auth},signal:c.signal}); if(r.status===200) break } catch {} finally { clearTimeout(t) }
-        await new Promise(r=>setTimeout(r,100)) }`
     const coldProject = project('cold')
     const coldName = `${prefix}-dev-projects-cold`
     const cold = []
@@ -726,7 +814,7 @@ try {
         ],
         { env: { ...env, OPENCODE_SERVER_PASSWORD: 'bench' } },
       )
-      sh(process.execPath, ['--input-type=module', '-e', poll, 'http://127.0.0.1:4999'], {
+      sh(process.execPath, ['--input-type=module', '-e', HEALTH_POLL, 'http://127.0.0.1:4999'], {
         env: { ...env, PW: 'bench' },
       })
       bare.push(ms(start))
