@@ -122,9 +122,3 @@ export async function connectAgent(o: { name: string; session?: string }, d: Dep
     d,
   )
 }
-
-export function notRunning(name: string): CaigedError {
-  return new CaigedError(`The container ${name} is not running.`, {
-    hint: `Start it with: caiged containers start ${name}`,
-  })
-}

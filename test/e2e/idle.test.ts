@@ -192,7 +192,7 @@ describeEngine('idle stop: unused agents stop by themselves and come back on use
     expect(state(busy.name)?.ExitCode).toBe(129)
   }, 240_000)
 
-  it('an agent with --egress open (no gateway) stops and starts again the same way', async () => {
+  it('an agent with --egress open (no gateway) stops and starts again the same way, by run and by containers shell', async () => {
     const open = await run(world.project('open'), '--egress', 'open')
     await waitUntil(open.name, 'exited', 60)
     expect(state(open.name)?.ExitCode).toBe(129)
@@ -200,5 +200,13 @@ describeEngine('idle stop: unused agents stop by themselves and come back on use
       action: 'started',
     })
     expect(state(open.name)?.Status).toBe('running')
+    // containers shell starts it again too.
+    await waitUntil(open.name, 'exited', 60)
+    const shell = await caiged(['containers', 'shell', open.name, '--', 'echo', 'inside again'], {
+      env: world.env,
+    })
+    expect(shell.exitCode, shell.stderr).toBe(0)
+    expect(shell.stdout).toContain('inside again')
+    expect(shell.stderr).toContain(`Starting ${open.name} again (it stopped itself while idle)`)
   }, 180_000)
 })
