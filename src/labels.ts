@@ -50,6 +50,8 @@ export const Label = {
   authInside: 'io.caiged.auth-inside',
   /** Its idle stop ("30m", "0" for never), for listings. */
   idleStop: 'io.caiged.idle-stop',
+  /** bind or copy (its copy in the volume <container>-workspace), for listings and rm --volumes. */
+  workspace: 'io.caiged.workspace',
   // One label per setting: what caiged wrote before io.caiged.settings, read for those containers.
   gh: 'io.caiged.gh',
   auth: 'io.caiged.auth',

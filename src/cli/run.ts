@@ -38,6 +38,7 @@ export interface RunFlags {
   egress?: 'open' | 'balanced' | 'locked'
   publish?: string[]
   'idle-stop'?: string
+  workspace?: 'bind' | 'copy'
   'allow-host'?: string[]
   'deny-host'?: string[]
   'show-session-password': boolean
@@ -86,6 +87,7 @@ export async function executeRun(
       egress: flags.egress,
       publish: flags.publish,
       idleStop: flags['idle-stop'],
+      workspace: flags.workspace,
       allowHost: flags['allow-host'],
       denyHost: flags['deny-host'],
     },

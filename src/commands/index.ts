@@ -3,12 +3,14 @@
 import { Args, Flags } from '@oclif/core'
 import { HOT_COMMANDS, VERSION_FLAGS, type HotCommand } from '../cli/hot-argv.js'
 import { hotSpecOf, type CommandDefinition, type CommandSpec } from '../cli/hot-spec.js'
+import Apply from './apply.js'
 import Bake from './bake.js'
 import Build from './build.js'
 import ConfigGet from './config/get.js'
 import ConfigList from './config/list.js'
 import ConfigSet from './config/set.js'
 import Connect from './connect.js'
+import Diff from './diff.js'
 import ContainersList from './containers/list.js'
 import ContainersLogs from './containers/logs.js'
 import ContainersOutdated from './containers/outdated.js'
@@ -30,12 +32,14 @@ import Upgrade from './upgrade.js'
 import Web from './web.js'
 
 export const COMMANDS = {
+  apply: Apply,
   bake: Bake,
   build: Build,
   'config:get': ConfigGet,
   'config:list': ConfigList,
   'config:set': ConfigSet,
   connect: Connect,
+  diff: Diff,
   'containers:list': ContainersList,
   'containers:logs': ContainersLogs,
   'containers:outdated': ContainersOutdated,

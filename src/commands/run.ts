@@ -108,6 +108,11 @@ export default class Run extends BaseCommand {
       multipleNonGreedy: true,
       delimiter: ',',
     }),
+    workspace: Flags.option({
+      options: ['bind', 'copy'] as const,
+      description:
+        'How the agent gets the project: bind (the default: your folder itself at /workspace) or copy (a copy in a volume of its own, which your folder never sees until `caiged apply`; `caiged diff` shows its changes). Config: workspace.',
+    })(),
     'idle-stop': Flags.string({
       description:
         'Stop the agent (and its gateway) after this long with no client attached and no session busy: 30m (the default), 1h30m, 90s, or 0 for never. Nothing is removed; run, connect and web start it again. Config: idle.stopAfter.',

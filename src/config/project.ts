@@ -11,6 +11,7 @@ import {
   GithubSchema,
   IdleSchema,
   PublishPorts,
+  WORKSPACE_MODES,
   ResourcesSchema,
   SecretEnvNames,
   type UserConfig,
@@ -41,6 +42,7 @@ export const ProjectConfigSchema = lazySchema(() =>
     resources: ResourcesSchema.optional(),
     github: GithubSchema.optional(),
     idle: IdleSchema.optional(),
+    workspace: z.enum(WORKSPACE_MODES).optional(),
     // Widening: each needs the user's consent.
     dockerSocket: z.boolean().optional(),
     secretEnv: SecretEnvNames.optional(),
@@ -57,7 +59,7 @@ export async function loadProjectConfig(
   const config = await readConfigFile(
     file,
     ProjectConfigSchema,
-    'It holds defaultSpin, packages, egress (mode, allow, deny), publish, resources, github.scope, idle.stopAfter, and, with your consent, dockerSocket, secretEnv and mounts.gh.',
+    'It holds defaultSpin, packages, egress (mode, allow, deny), publish, resources, github.scope, idle.stopAfter, workspace, and, with your consent, dockerSocket, secretEnv and mounts.gh.',
   )
   return config && { file, config }
 }
@@ -128,5 +130,6 @@ export function withProjectConfig(user: UserConfig, project: ProjectConfig): Use
     egress: { ...user.egress, ...(mode ? { mode } : {}) },
     github: { ...user.github, ...project.github },
     idle: { ...user.idle, ...project.idle },
+    workspace: project.workspace ?? user.workspace,
   }
 }

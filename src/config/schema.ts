@@ -32,6 +32,10 @@ export const IdleSchema = z.strictObject({
   stopAfter: parsedBy((text) => parseIdleDuration(text, 'idle.stopAfter')).optional(),
 })
 
+/** How the agent gets the project: bind-mounted, or a copy in a volume of its own (caiged diff/apply). */
+export const WORKSPACE_MODES = ['bind', 'copy'] as const
+export type WorkspaceMode = (typeof WORKSPACE_MODES)[number]
+
 /** How far the GitHub token the gateway injects reaches (egress/github-scope.ts). */
 export const GithubSchema = z.strictObject({ scope: z.enum(GITHUB_SCOPES).optional() })
 
@@ -82,6 +86,7 @@ export const UserConfigSchema = z.strictObject({
   egress: EgressConfigSchema.optional(),
   github: GithubSchema.optional(),
   idle: IdleSchema.optional(),
+  workspace: z.enum(WORKSPACE_MODES).optional(),
   publish: PublishPorts.optional(),
   resources: ResourcesSchema.optional(),
 })
@@ -107,6 +112,7 @@ export const CONFIG_KEYS = [
   'egress.upstreamCA',
   'github.scope',
   'idle.stopAfter',
+  'workspace',
   'publish',
   'resources.memory',
   'resources.cpus',

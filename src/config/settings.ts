@@ -1,5 +1,5 @@
 import { DEFAULT_IDLE_STOP, parseIdleDuration } from '../containers/idle.js'
-import type { UserConfig } from './schema.js'
+import type { UserConfig, WorkspaceMode } from './schema.js'
 
 /** What `run` was told on its command line about how the container is made (undefined: not said). */
 export interface RunSettingFlags {
@@ -14,6 +14,8 @@ export interface RunSettingFlags {
   gh?: 'ro' | 'rw' | 'none'
   /** --idle-stop DURATION. */
   idleStop?: string
+  /** --workspace bind|copy. */
+  workspace?: WorkspaceMode
 }
 
 export interface RunSettings {
@@ -27,6 +29,8 @@ export interface RunSettings {
   resources: NonNullable<UserConfig['resources']>
   /** Seconds without a client or a busy session before the agent stops itself; 0: never. */
   idleStopAfter: number
+  /** The project bind-mounted (bind), or a copy of it in a volume of the agent's own (copy). */
+  workspace: WorkspaceMode
 }
 
 /**
@@ -44,6 +48,7 @@ export function resolveRunSettings(flags: RunSettingFlags, config: UserConfig): 
     copyAuth: (flags.opencodeAuth ?? true) && config.mounts?.opencodeAuth !== false,
     gh: flags.gh ?? config.mounts?.gh ?? 'ro',
     resources: config.resources ?? {},
+    workspace: flags.workspace ?? config.workspace ?? 'bind',
     idleStopAfter:
       flags.idleStop !== undefined
         ? parseIdleDuration(flags.idleStop)

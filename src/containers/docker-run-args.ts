@@ -1,7 +1,7 @@
 import { GITHUB_CREDENTIAL } from '../egress/credentials.js'
 import { proxyUrl } from '../egress/names.js'
 import { Label } from '../labels.js'
-import { ContainerPath, PASSWORD_ENV, type ContainerRequest } from './request.js'
+import { ContainerPath, PASSWORD_ENV, workspaceVolumeName, type ContainerRequest } from './request.js'
 import { containerLabels } from './settings-record.js'
 import { SERVER_PORT } from './server.js'
 
@@ -38,7 +38,14 @@ export function runSpec(
   } else args.push(...proxyEnv(request.name))
   args.push(
     '--mount',
-    mount({ type: 'bind', src: request.workdir, dst: ContainerPath.workspace }),
+    request.workspace === 'copy'
+      ? mount({
+          type: 'volume',
+          src: workspaceVolumeName(request.name),
+          dst: ContainerPath.workspace,
+          'volume-label': `${Label.managed}=true`,
+        })
+      : mount({ type: 'bind', src: request.workdir, dst: ContainerPath.workspace }),
     // User-space tools first: the sessions volume sits inside it (docker mounts the outer first).
     '--mount',
     mount({

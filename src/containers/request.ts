@@ -65,6 +65,8 @@ export interface ContainerSettings {
   publish: PublishedPort[]
   /** Seconds unused before the agent stops itself (containers/idle.ts); 0: never. */
   idleStopAfter: number
+  /** bind: the project folder at /workspace; copy: the volume `workspaceVolume` there (a copy of it). */
+  workspace: 'bind' | 'copy'
 }
 
 /** What a gateway needs to inject credentials: all of it secret, none of it ever in an argv. */
@@ -110,6 +112,11 @@ export function networkName(containerName: string): string {
 /** The named volume that keeps a container's sessions across stop, upgrade and recreate. */
 export function volumeName(containerName: string): string {
   return `${containerName}-data`
+}
+
+/** The named volume that holds the agent's copy of the project (--workspace copy). */
+export function workspaceVolumeName(containerName: string): string {
+  return `${containerName}-workspace`
 }
 
 /** The named volume that keeps what the agent installed in user space (~/.local). */

@@ -50,6 +50,8 @@ const SettingsRecordSchema = lazySchema(() =>
     publish: z.array(z.object({ container: z.number(), host: z.number() })),
     /** Seconds unused before it stops itself; 0: never. Absent: made before idle stop. */
     idleStopAfter: z.number().optional(),
+    /** bind or copy. Absent: made before workspace copies, so bind. */
+    workspace: z.enum(['bind', 'copy']).optional(),
   }),
 )
 export type SettingsRecord = z.infer<typeof SettingsRecordSchema>
@@ -79,6 +81,7 @@ export function settingsRecord(s: ContainerSettings): SettingsRecord {
     egress: s.egress.mode,
     publish: s.publish,
     idleStopAfter: s.idleStopAfter,
+    workspace: s.workspace,
   }
 }
 
@@ -95,6 +98,7 @@ export function settingsLabels(record: SettingsRecord): Record<string, string> {
     [Label.egress]: record.egress,
     [Label.authInside]: record.authInside.join(','),
     [Label.publish]: publishedText(record.publish),
+    ...(record.workspace === undefined ? {} : { [Label.workspace]: record.workspace }),
     ...(record.idleStopAfter === undefined
       ? {}
       : { [Label.idleStop]: formatIdleDuration(record.idleStopAfter) }),
@@ -215,6 +219,7 @@ const SHOWN: { [K in Exclude<keyof SettingsRecord, 'v'>]: [string, (value: Setti
   egress: ['egress', (v) => v],
   publish: ['published ports', (v) => publishedText(v)],
   idleStopAfter: ['idle stop', (v) => (v === undefined ? 'none' : formatIdleDuration(v))],
+  workspace: ['workspace', (v) => v ?? 'bind'],
 }
 
 /**

@@ -17,6 +17,8 @@ export interface DockerExecOptions {
   env?: Record<string, string>
   /** Text for docker's stdin; otherwise stdin is closed, so no docker command can wait on a prompt. */
   input?: string
+  /** A stream for docker's stdin (a tar of a project into a container). */
+  inputStream?: NodeJS.ReadableStream
   /** Inherit the terminal (shell, logs -f); the result's stdout/stderr are then empty. */
   inheritStdio?: boolean
   signal?: AbortSignal

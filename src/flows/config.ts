@@ -15,6 +15,7 @@ const DEFAULTS: Partial<Record<string, unknown>> = {
   'egress.mode': DEFAULT_EGRESS_MODE,
   'egress.network': DEFAULT_OUTWARD_NETWORK,
   'idle.stopAfter': DEFAULT_IDLE_STOP,
+  workspace: 'bind',
 }
 /** Lists that add up (the project's come on top of the user's) rather than replace. */
 const ADDED_UP = new Set(['secretEnv', 'egress.allow', 'egress.deny'])

@@ -1,6 +1,6 @@
 import { isGatewayEntry, ofPrefix, toContainerRow, type ContainerRow } from '../containers/listing.js'
 import { imagePrefix } from '../containers/naming.js'
-import { networkName, volumeName } from '../containers/request.js'
+import { networkName, volumeName, workspaceVolumeName } from '../containers/request.js'
 import { publishedFromLabel } from '../containers/publish.js'
 import { SERVER_PORT, serverUrl } from '../containers/server.js'
 import { ContainerGoneError, egressModeOf, portOf } from '../containers/service.js'
@@ -180,6 +180,8 @@ export interface RemoveTarget {
   volume: string
   /** What the agent installed in user space (none for containers made before it was kept). */
   toolsVolume: string | undefined
+  /** The agent's copy of the project (--workspace copy). */
+  workspaceVolume?: string
   /** It has an egress gateway, which goes with it. */
   gated: boolean
 }
@@ -201,6 +203,7 @@ export async function removeContainers(
           running: c.State === 'running',
           volume: c.labelMap[Label.volume] ?? volumeName(c.Names),
           toolsVolume: c.labelMap[Label.toolsVolume],
+          workspaceVolume: c.labelMap[Label.workspace] === 'copy' ? workspaceVolumeName(c.Names) : undefined,
           gated: (c.labelMap[Label.egress] ?? 'open') !== 'open',
         }))
     : await Promise.all(
@@ -212,6 +215,8 @@ export async function removeContainers(
             running: c.State.Running,
             volume: c.Config.Labels[Label.volume] ?? volumeName(c.Name),
             toolsVolume: c.Config.Labels[Label.toolsVolume],
+            workspaceVolume:
+              c.Config.Labels[Label.workspace] === 'copy' ? workspaceVolumeName(c.Name) : undefined,
             gated: egressModeOf(c) !== 'open',
           }
         }),
@@ -237,7 +242,7 @@ export async function removeContainers(
     if (target.gated) await d.containers.gateways.removeFor(target.name)
     await removeOwnNetwork(target.name, d)
     if (o.volumes) {
-      for (const volume of [target.volume, target.toolsVolume]) {
+      for (const volume of [target.volume, target.toolsVolume, target.workspaceVolume]) {
         if (volume && (await d.docker.volumes.remove(volume))) volumes.push(volume)
       }
     }

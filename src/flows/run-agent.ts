@@ -35,6 +35,11 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
   const egress = await RunEgress.prepare(o, plan, given, d)
   const authCopy = credentials.authCopy
   const done = await reconcileRun({ o, plan, found, settings, wanted, egress, authCopy }, d)
+  // A copy of the project: filled once, when the agent first runs (then it is the agent's).
+  if (settings.workspace === 'copy') {
+    const { fillWorkspaceCopy } = await import('./workspace-copy.js')
+    await fillWorkspaceCopy(plan.name, plan.workdir, d)
+  }
   return {
     name: plan.name,
     spin: found.spin.name,

@@ -105,6 +105,7 @@ export function runOptionsFromLabels(
     publish: (s.publish ?? []).map((p) => `${p.container}:${p.host}`),
     // Made before idle stop: the configured one (it gets the feature with this recreate).
     idleStop: s.idleStopAfter === undefined ? undefined : formatIdleDuration(s.idleStopAfter),
+    workspace: s.workspace ?? 'bind',
     allowHost: hostRules.allow,
     denyHost: hostRules.deny,
     // The user asked for the upgrade: what the container already had is not asked about again.

@@ -13,6 +13,8 @@ export interface SpawnOptions {
   /** Added to this process's environment (never replacing it). */
   env?: Record<string, string>
   input?: string
+  /** A stream for stdin (a tar of a project), piped as it comes. */
+  inputStream?: NodeJS.ReadableStream
   inheritStdio?: boolean
   cwd?: string
   onLine?: (line: string) => void
@@ -68,7 +70,7 @@ function spawnProcess(program: string, args: readonly string[], options: SpawnOp
       signal: options.signal,
       stdio: options.inheritStdio
         ? 'inherit'
-        : [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        : [options.input === undefined && !options.inputStream ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     })
     let stdout = ''
     let stderr = ''
@@ -91,6 +93,9 @@ function spawnProcess(program: string, args: readonly string[], options: SpawnOp
       child.stdout?.on('end', () => outLines?.end())
       child.stderr?.on('end', () => errLines?.end())
       if (options.input !== undefined) child.stdin?.end(options.input)
+      // A reader that stops early (tar failed) must not make the writer throw EPIPE.
+      child.stdin?.on('error', () => undefined)
+      if (options.inputStream && child.stdin) options.inputStream.pipe(child.stdin)
     }
     child.on('error', (error: NodeJS.ErrnoException) => {
       spawnCode = error.code
@@ -118,4 +123,26 @@ function lineSplitter(onLine: (line: string) => void): () => { push(chunk: strin
       },
     }
   }
+}
+
+/**
+ * A process whose stdout is read as a stream (a tar of a project, piped into docker as it comes):
+ * `input` goes to its stdin; `done` has its exit code and stderr once it ends.
+ */
+export function streamFrom(
+  program: string,
+  args: readonly string[],
+  input: string,
+): { stdout: NodeJS.ReadableStream; done: Promise<{ exitCode: number; stderr: string }> } {
+  const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] })
+  child.stdin.on('error', () => undefined)
+  child.stdin.end(input)
+  let stderr = ''
+  child.stderr.setEncoding('utf8')
+  child.stderr.on('data', (chunk: string) => (stderr += chunk))
+  const done = new Promise<{ exitCode: number; stderr: string }>((resolve) => {
+    child.on('error', () => resolve({ exitCode: 127, stderr: `${program} could not be started` }))
+    child.on('close', (code) => resolve({ exitCode: code ?? 1, stderr }))
+  })
+  return { stdout: child.stdout, done }
 }

@@ -15,6 +15,7 @@ import { caiged, caigedBin, repoRoot } from '../support/cli.js'
 import { docker, imageLabels } from '../support/docker.js'
 import { e2eWorld, type RunJson } from '../support/e2e-env.js'
 import { describeEngine } from '../support/engine.js'
+import { plainSettings } from '../support/settings.js'
 
 describeEngine(
   'reliability: load and fault drills, each ending in a working container with its sessions',
@@ -107,29 +108,9 @@ describeEngine(
           portLooksFree: async () => true,
         })
         const request: Omit<ContainerRequest, 'hostPort'> = {
-          name,
+          ...plainSettings(name, world.project('race'), { project: 'race', volume: volumeName(name) }),
           image: `${world.prefix}:dev`,
-          spin: 'dev',
-          project: 'race',
-          workdir: world.project('race'),
           opencodeVersion: world.clientVersion,
-          volume: volumeName(name),
-          toolsVolume: `${name}-tools`,
-          gh: { mode: 'none', hostDir: undefined },
-          auth: 'none',
-          dockerSocket: undefined,
-          egress: { mode: 'open' },
-          publish: [],
-          idleStopAfter: 0,
-          secretEnvNames: [],
-          injected: [],
-          gatewayCaCert: undefined,
-          authInside: [],
-          secretEnvFile: undefined,
-          git: { mode: 'none' },
-          ssh: {},
-          resources: {},
-          network: { name: `${name}-net`, own: true },
           imageFingerprint: 'e2e',
         }
         const pw = randomBytes(16).toString('hex')

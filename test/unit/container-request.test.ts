@@ -38,6 +38,7 @@ function request(overrides: Partial<ContainerRequest> = {}): ContainerRequest {
     egress: { mode: 'open' },
     publish: [],
     idleStopAfter: 0,
+    workspace: 'bind',
     imageFingerprint: 'f1ng3rpr1nt',
     ...overrides,
   }
@@ -324,6 +325,18 @@ describe('runSpec with an env file', () => {
   })
 })
 
+describe('runSpec with --workspace copy', () => {
+  it('mounts the copy’s own volume at /workspace, and not the project folder', () => {
+    const { args } = runSpec(request({ workspace: 'copy' }), SECRETS)
+    const mounts = valuesOf(args, '--mount')
+    expect(mounts).toContain(
+      'type=volume,src=caiged-dev-a-b-workspace,dst=/workspace,volume-label=io.caiged.managed=true',
+    )
+    expect(mounts.some((m) => m.includes('/home/u/my proj'))).toBe(false)
+    expect(labelsOf(args)['io.caiged.workspace']).toBe('copy')
+  })
+})
+
 describe('runSpec with the GitHub token injected', () => {
   const PLACEHOLDER = 'gho_placeholder0123456789'
   const r = request({
@@ -536,6 +549,7 @@ describe('settingsDrift', () => {
         ...settingsRecord(r),
         v: undefined,
         idleStopAfter: undefined,
+        workspace: undefined,
       })
     }
   })

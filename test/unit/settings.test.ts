@@ -12,6 +12,7 @@ describe('resolveRunSettings: flag > config > default', () => {
       gh: 'ro',
       resources: {},
       idleStopAfter: 1800,
+      workspace: 'bind',
     })
   })
 

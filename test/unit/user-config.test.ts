@@ -15,6 +15,7 @@ const SAMPLES: Partial<Record<(typeof CONFIG_KEYS)[number], unknown>> = {
   'mounts.gh': 'ro',
   'github.scope': 'project',
   'idle.stopAfter': '30m',
+  workspace: 'copy',
   secretEnv: ['A'],
   'git.identity': 'host',
   'git.agent.email': 'a@b.c',

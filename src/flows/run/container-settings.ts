@@ -47,5 +47,6 @@ export function containerSettingsFor(
       egressMode === 'open' ? { mode: 'open' } : { mode: egressMode, outward: outwardNetwork(plan.config) },
     publish: mergePublished(o.publish, plan.projectConfig.publish, plan.userConfig.publish),
     idleStopAfter: settings.idleStopAfter,
+    workspace: settings.workspace,
   }
 }

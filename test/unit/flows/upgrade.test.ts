@@ -28,6 +28,7 @@ describe('runOptionsFromLabels', () => {
       egress: { mode: 'locked', outward: 'caiged-egress' },
       publish: [{ container: 3000, host: 3001 }],
       idleStopAfter: 5400,
+      workspace: 'copy',
     }
     const labels = containerLabels({
       ...settings,
@@ -52,6 +53,7 @@ describe('runOptionsFromLabels', () => {
       egress: 'locked',
       publish: ['3000:3001'],
       idleStop: '1h30m',
+      workspace: 'copy',
       yes: true,
       connect: false,
     })
