@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../base-command.js'
-import { workspaceDiff, type ChangedFile } from '../flows/workspace-copy.js'
+import { workspaceDiff, type ChangedFile } from '../flows/workspace/changes.js'
 
 export default class Diff extends BaseCommand {
   static override summary = 'Show what an agent changed in its copy of the project (--workspace copy).'

@@ -28,6 +28,7 @@ import EgressRules from './egress/rules.js'
 import Run from './run.js'
 import SpinsList from './spins/list.js'
 import SpinsValidate from './spins/validate.js'
+import Sync from './sync.js'
 import Upgrade from './upgrade.js'
 import Web from './web.js'
 
@@ -57,6 +58,7 @@ export const COMMANDS = {
   run: Run,
   'spins:list': SpinsList,
   'spins:validate': SpinsValidate,
+  sync: Sync,
   upgrade: Upgrade,
   web: Web,
 }

@@ -37,7 +37,7 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
   const done = await reconcileRun({ o, plan, found, settings, wanted, egress, authCopy }, d)
   // A copy of the project: filled once, when the agent first runs (then it is the agent's).
   if (settings.workspace === 'copy') {
-    const { fillWorkspaceCopy } = await import('./workspace-copy.js')
+    const { fillWorkspaceCopy } = await import('./workspace/fill.js')
     await fillWorkspaceCopy(plan.name, plan.workdir, d)
   }
   return {

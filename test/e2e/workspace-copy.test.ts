@@ -113,6 +113,19 @@ describeEngine('workspace copy: diff and apply', () => {
     expect(patch).toContain('+written by the agent through a tool call')
   }, 180_000)
 
+  it('apply --branch makes the agent’s commit a branch of the project, touching nothing else', async () => {
+    const made = await caiged(['apply', agent.name, '--branch', 'caiged/agent-work'], { env: world.env })
+    expect(made.exitCode, made.stderr).toBe(0)
+    expect(made.stdout).toContain('Made the branch caiged/agent-work with 1 commit')
+    expect(git('log', '--format=%s', 'caiged/agent-work')).toBe('By the agent\nFirst\n')
+    expect(git('rev-parse', '--abbrev-ref', 'HEAD')).toBe('main\n')
+    expect(fs.readFileSync(path.join(project, 'README.md'), 'utf8')).toBe('one\ntwo\nthree\n')
+    const again = await caiged(['apply', agent.name, '--branch', 'caiged/agent-work'], { env: world.env })
+    expect(again.exitCode).not.toBe(0)
+    const bad = await caiged(['apply', agent.name, '--branch', '../x'], { env: world.env })
+    expect(bad.stderr).toContain('"../x" is not a branch name git accepts.')
+  }, 60_000)
+
   it('apply refuses, naming the file and changing nothing, where the project changed the same lines', async () => {
     fs.writeFileSync(path.join(project, 'README.md'), 'one\ntwo, said the user\nthree\n')
     const refused = await caiged(['apply', agent.name], { env: world.env })
@@ -132,6 +145,20 @@ describeEngine('workspace copy: diff and apply', () => {
     )
     // The project's history is the user's: the change is in the working tree, not committed.
     expect(git('log', '--format=%s')).toBe('First\n')
+    expect((await caiged(['diff', agent.name], { env: world.env })).stdout).toContain('has changed nothing')
+  }, 60_000)
+
+  it('sync refuses to drop changes not applied; --force makes the copy anew from the project', async () => {
+    inAgent('echo scratch > scratch.txt')
+    const refused = await caiged(['sync', agent.name], { env: world.env })
+    expect(refused.exitCode).not.toBe(0)
+    expect(refused.stderr).toContain('scratch.txt')
+    expect(inAgent('cat scratch.txt')).toBe('scratch')
+    fs.writeFileSync(path.join(project, 'from-user.txt'), 'new on the host\n')
+    const synced = await caiged(['sync', agent.name, '--force'], { env: world.env })
+    expect(synced.exitCode, synced.stderr).toBe(0)
+    expect(inAgent('ls -A | sort').split('\n')).not.toContain('scratch.txt')
+    expect(inAgent('cat from-user.txt')).toBe('new on the host')
     expect((await caiged(['diff', agent.name], { env: world.env })).stdout).toContain('has changed nothing')
   }, 60_000)
 

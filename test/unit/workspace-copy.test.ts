@@ -1,7 +1,12 @@
 import fs from 'node:fs'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { settingsLabels, settingsRecord } from '../../src/containers/settings-record.js'
-import { applyWorkspace, workspaceDiff } from '../../src/flows/workspace-copy.js'
+import {
+  applyAsBranch,
+  applyWorkspace,
+  syncWorkspace,
+  workspaceDiff,
+} from '../../src/flows/workspace/changes.js'
 import { Label } from '../../src/labels.js'
 import { FakeDocker, inspectJson, testDeps } from '../support/fakes.js'
 import { plainSettings } from '../support/settings.js'
@@ -38,4 +43,24 @@ describe('caiged diff and apply', () => {
     expect(diff.files).toEqual([{ path: 'README.md', added: 2, deleted: 1 }, { path: 'logo.png' }])
     expect(diff.patch).toBe('the patch\n')
   })
+
+  it('sync refuses to drop changes not applied, naming them, and empties nothing', async () => {
+    const { docker, d } = world('copy', true)
+    docker.on(/^exec caiged-dev-app sh -c /, { stdout: '1\t0\tscratch.txt\0' })
+    await expect(syncWorkspace({ name: 'caiged-dev-app', force: false }, d)).rejects.toMatchObject({
+      sentence: 'caiged-dev-app has changes you have not applied (scratch.txt): sync would drop them.',
+    })
+    expect(docker.calls.filter((c) => c.includes('rm -rf'))).toEqual([])
+  })
+
+  it.each(['../x', '-x', 'a b', 'x.lock', 'a//b', '/x', 'x/'])(
+    'apply --branch refuses %j before it reads the copy',
+    async (branch) => {
+      const { docker, d } = world('copy', true)
+      await expect(applyAsBranch({ name: 'caiged-dev-app', branch }, d)).rejects.toThrow(
+        'is not a branch name git accepts',
+      )
+      expect(docker.calls.every((c) => c.startsWith('container inspect'))).toBe(true)
+    },
+  )
 })

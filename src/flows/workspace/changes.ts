@@ -1,96 +1,15 @@
+import { promises as fs } from 'node:fs'
+import { lazyOs } from '../../builtins.js'
 import path from 'node:path'
-import { Transform } from 'node:stream'
-import { ContainerPath } from '../containers/request.js'
-import { readSettings } from '../containers/settings-record.js'
-import type { Deps } from '../deps.js'
-import type { DockerResult } from '../docker/index.js'
-import type { ContainerInspect } from '../docker/schemas.js'
-import { CaigedError, ExitCode } from '../errors.js'
-import { runProcess, streamFrom } from '../process/spawn.js'
-
-/**
- * --workspace copy: the agent works on a copy of the project in a volume of its own, which the
- * project never sees until `caiged apply`. What it was given is a commit, refs/caiged/base, in the
- * copy's git (a folder that is not a repository gets one): `diff` and `apply` compare against it.
- */
-
-const WS = ContainerPath.workspace
-
-/** Records the copy as it is now as what the agent was given (refs/caiged/base). */
-const RECORD_BASE = `set -eu
-cd ${WS}
-[ "$(git rev-parse --show-toplevel 2>/dev/null)" = "${WS}" ] || git init -q
-idx=/tmp/caiged-base-index.$$
-trap 'rm -f "$idx"' EXIT
-GIT_INDEX_FILE=$idx git add -A
-tree=$(GIT_INDEX_FILE=$idx git write-tree)
-parent=$(git rev-parse -q --verify HEAD || true)
-base=$(git -c user.name=caiged -c user.email=caiged@caiged.invalid commit-tree "$tree" \${parent:+-p "$parent"} -m "caiged: the project as the agent was given it")
-git update-ref refs/caiged/base "$base"`
-
-/** The copy's changes since it was given (its commits and its working tree, untracked files too). */
-const DIFF = `set -eu
-cd ${WS}
-idx=/tmp/caiged-diff-index.$$
-trap 'rm -f "$idx"' EXIT
-GIT_INDEX_FILE=$idx git add -A
-GIT_INDEX_FILE=$idx git diff --cached --no-renames --no-color "$@" refs/caiged/base --`
-
-/** Whether the copy has been filled (its base recorded). */
-const HAS_BASE = `git -C ${WS} rev-parse -q --verify refs/caiged/base >/dev/null`
-
-/**
- * The files of a project to copy, as tar lists them: for the root of a git repository the tracked
- * and the untracked-but-not-ignored files, with .git (its history: the agent can commit and diff);
- * for any other folder, all of it.
- */
-async function filesToCopy(workdir: string): Promise<string[] | undefined> {
-  const top = await runProcess('git', ['-C', workdir, 'rev-parse', '--show-toplevel'])
-  if (top.exitCode !== 0 || path.resolve(top.stdout.trim()) !== path.resolve(workdir)) return undefined
-  const listed = await runProcess('git', ['-C', workdir, 'ls-files', '-z', '-co', '--exclude-standard'])
-  if (listed.exitCode !== 0) return undefined
-  return [...listed.stdout.split('\0').filter(Boolean), '.git']
-}
-
-/**
- * Fills a new copy from the project, once (a copy with its base keeps the agent's work), and says
- * so in one line with its size and time. The container runs; the tar goes in on docker's stdin.
- */
-export async function fillWorkspaceCopy(name: string, workdir: string, d: Deps): Promise<void> {
-  const has = await d.docker.cli.exec(['exec', name, 'sh', '-c', HAS_BASE])
-  if (has.exitCode === 0) return
-  const started = Date.now()
-  const files = await filesToCopy(workdir)
-  const tar = streamFrom(
-    'tar',
-    ['-c', '-f', '-', '-C', workdir, ...(files ? ['--null', '-T', '-'] : ['.'])],
-    files ? files.map((f) => `${f}\0`).join('') : '',
-  )
-  let bytes = 0
-  const counted = tar.stdout.pipe(
-    new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        bytes += chunk.length
-        done(null, chunk)
-      },
-    }),
-  )
-  const result = await d.docker.cli.exec(
-    ['exec', '-i', name, 'sh', '-c', `tar -x -C ${WS} && ${RECORD_BASE}`],
-    { inputStream: counted },
-  )
-  const tarred = await tar.done
-  if (tarred.exitCode !== 0 || result.exitCode !== 0) {
-    throw new CaigedError(
-      `Could not copy ${workdir} into ${name}: ${(tarred.stderr || result.stderr).trim().split('\n').pop() ?? ''}`,
-      { hint: `caiged containers rm ${name} --volumes removes the partial copy; then run again.` },
-    )
-  }
-  const mb = (bytes / 1e6).toFixed(1)
-  d.io.progress(
-    `Copied ${workdir} into ${name} (${mb} MB in ${((Date.now() - started) / 1000).toFixed(1)} s).`,
-  )
-}
+import { readSettings } from '../../containers/settings-record.js'
+import type { Deps } from '../../deps.js'
+import type { DockerResult } from '../../docker/index.js'
+import type { ContainerInspect } from '../../docker/schemas.js'
+import { CaigedError, ExitCode, usageError } from '../../errors.js'
+import { runProcess } from '../../process/spawn.js'
+import { resumeStopped } from '../resume.js'
+import { copyInto } from './fill.js'
+import { BUNDLE, DIFF, EMPTY, RECORD_BASE, WS } from './scripts.js'
 
 /** A container made with --workspace copy, looked up for diff or apply; else one sentence why not. */
 async function copyContainer(name: string, d: Deps): Promise<ContainerInspect> {
@@ -207,4 +126,81 @@ export async function applyWorkspace(
   if (moved.exitCode !== 0)
     d.io.warn(`Applied, but ${name} could not note it: its next diff shows these changes again.`)
   return { name, files }
+}
+
+/** A branch name git accepts, and nothing a shell or git would read as more. */
+const BRANCH = /^(?!.*\.\.)(?!.*\/\/)(?!\/)(?!.*\/$)[A-Za-z0-9._/-]{1,200}$/
+
+/**
+ * `caiged apply NAME --branch [BRANCH]`: the agent's commits as a branch of the project's
+ * repository (caiged/NAME by default), through a git bundle; the project's working tree and its
+ * other branches are not touched. Its uncommitted changes are not in it (plain apply brings those).
+ */
+export async function applyAsBranch(
+  o: { name: string; branch?: string },
+  d: Deps,
+): Promise<{ name: string; branch: string; commits: number }> {
+  const container = await copyContainer(o.name, d)
+  const branch = o.branch ?? `caiged/${container.Name}`
+  if (!BRANCH.test(branch) || branch.endsWith('.lock') || branch.startsWith('-'))
+    throw usageError(`"${branch}" is not a branch name git accepts.`, 'Give one such as caiged/my-change.')
+  const workdir = readSettings(container.Config.Labels).workdir as string
+  const bundled = await inCopy(container, BUNDLE, [], d)
+  if (bundled.exitCode === 3)
+    throw new CaigedError(`${workdir} is not a git repository: there is no branch to make.`, {
+      exitCode: ExitCode.Usage,
+      hint: `caiged apply ${container.Name} brings the changes in as files.`,
+    })
+  if (bundled.exitCode !== 0)
+    throw new CaigedError(`Could not read the commits of ${container.Name}: ${bundled.stderr.trim()}`)
+  if (bundled.stdout.trim() === 'none')
+    throw new CaigedError(`${container.Name} has made no commit in its copy: there is nothing to branch.`, {
+      hint: `caiged apply ${container.Name} brings its uncommitted changes in as files.`,
+    })
+  const dir = await fs.mkdtemp(path.join(lazyOs().tmpdir(), 'caiged-bundle-'))
+  try {
+    const file = path.join(dir, 'agent.bundle')
+    await fs.writeFile(file, Buffer.from(bundled.stdout.trim(), 'base64'))
+    const env = { GIT_CEILING_DIRECTORIES: path.dirname(workdir) }
+    const fetched = await runProcess(
+      'git',
+      ['-C', workdir, 'fetch', '-q', file, `HEAD:refs/heads/${branch}`],
+      { env },
+    )
+    if (fetched.exitCode !== 0) {
+      throw new CaigedError(
+        `Could not make the branch ${branch}: ${fetched.stderr.trim().split('\n').pop()}`,
+        {
+          hint: 'A branch of that name may exist: give another with --branch NAME.',
+        },
+      )
+    }
+    const counted = await runProcess('git', ['-C', workdir, 'rev-list', '--count', `HEAD..${branch}`], {
+      env,
+    })
+    return { name: container.Name, branch, commits: Number(counted.stdout.trim()) || 0 }
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * `caiged sync NAME`: the agent's copy made anew from the project as it is now. Refused while the
+ * agent has changes it has not had applied, unless forced (they are then gone).
+ */
+export async function syncWorkspace(o: { name: string; force: boolean }, d: Deps): Promise<{ name: string }> {
+  const { name, files } = await workspaceDiff({ name: o.name }, d)
+  if (files.length && !o.force) {
+    throw new CaigedError(
+      `${name} has changes you have not applied (${files.map((f) => f.path).join(', ')}): sync would drop them.`,
+      { exitCode: ExitCode.Usage, hint: `caiged apply ${name} first, or pass --force to drop them.` },
+    )
+  }
+  const container = await copyContainer(name, d)
+  if (!container.State.Running) await resumeStopped(container, d)
+  const emptied = await d.docker.cli.exec(['exec', name, 'sh', '-c', EMPTY])
+  if (emptied.exitCode !== 0)
+    throw new CaigedError(`Could not empty the copy of ${name}: ${emptied.stderr.trim()}`)
+  await copyInto(name, readSettings(container.Config.Labels).workdir as string, d)
+  return { name }
 }
