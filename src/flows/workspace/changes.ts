@@ -67,16 +67,21 @@ export async function workspaceDiff(
   d: Deps,
 ): Promise<{ name: string; patch: string; files: ChangedFile[] }> {
   const container = await copyContainer(o.name, d)
+  const files = await filesChanged(container, d)
+  const patch = files.length === 0 ? '' : await diffOf(container, o.stat ? ['--stat'] : ['--binary'], d)
+  return { name: container.Name, patch, files }
+}
+
+/** The files the copy changed since it was given, from git's numstat (binary ones without counts). */
+async function filesChanged(container: ContainerInspect, d: Deps): Promise<ChangedFile[]> {
   const numstat = await diffOf(container, ['--numstat', '-z'], d)
-  const files = numstat
+  return numstat
     .split('\0')
     .filter((entry) => entry.trim() !== '')
     .map((entry) => {
       const [added, deleted, file] = entry.split('\t') as [string, string, string]
       return added === '-' ? { path: file } : { path: file, added: Number(added), deleted: Number(deleted) }
     })
-  const patch = files.length === 0 ? '' : await diffOf(container, o.stat ? ['--stat'] : ['--binary'], d)
-  return { name: container.Name, patch, files }
 }
 
 /**
@@ -88,9 +93,11 @@ export async function applyWorkspace(
   o: { name: string },
   d: Deps,
 ): Promise<{ name: string; files: ChangedFile[] }> {
-  const { name, files } = await workspaceDiff({ name: o.name }, d)
+  // One look at the container and one read of the patch: what is checked is what is applied.
+  const container = await copyContainer(o.name, d)
+  const name = container.Name
+  const files = await filesChanged(container, d)
   if (files.length === 0) return { name, files }
-  const container = await copyContainer(name, d)
   const workdir = readSettings(container.Config.Labels).workdir
   if (!workdir) throw new CaigedError(`${name} does not say which project it copies.`)
   const patch = await diffOf(container, ['--binary'], d)
@@ -189,14 +196,15 @@ export async function applyAsBranch(
  * agent has changes it has not had applied, unless forced (they are then gone).
  */
 export async function syncWorkspace(o: { name: string; force: boolean }, d: Deps): Promise<{ name: string }> {
-  const { name, files } = await workspaceDiff({ name: o.name }, d)
+  const container = await copyContainer(o.name, d)
+  const name = container.Name
+  const files = await filesChanged(container, d)
   if (files.length && !o.force) {
     throw new CaigedError(
       `${name} has changes you have not applied (${files.map((f) => f.path).join(', ')}): sync would drop them.`,
       { exitCode: ExitCode.Usage, hint: `caiged apply ${name} first, or pass --force to drop them.` },
     )
   }
-  const container = await copyContainer(name, d)
   if (!container.State.Running) await resumeStopped(container, d)
   const emptied = await d.docker.cli.exec(['exec', name, 'sh', '-c', EMPTY])
   if (emptied.exitCode !== 0)
