@@ -1,8 +1,12 @@
 import type { UserConfig } from './config/schema.js'
 import { loadUserConfig } from './config/store.js'
 import { ContainerService } from './containers/service.js'
+import { DockerEngine, type Engine } from './docker/engine.js'
+import { connectEngine } from './docker/engine-connection.js'
+import { dockerEndpoint } from './docker/endpoint.js'
 import { Docker } from './docker/index.js'
 import { ghKeyringToken } from './host/gh.js'
+import { isLoopbackPortFree } from './host/ports.js'
 import { hostGitFacts, type GitFacts } from './host/git.js'
 import { attach, hostOpencodeVersion } from './opencode/host-client.js'
 import { NpmRegistry, type PackageRegistry } from './opencode/npm-registry.js'
@@ -46,6 +50,8 @@ export interface Deps {
   readonly env: NodeJS.ProcessEnv
   readonly paths: Paths
   readonly docker: Docker
+  /** The engine docker talks to: on this machine or another, and how its loopback is reached. */
+  readonly engine: Engine
   /** Container lifecycle over `docker` (identity by labels, ports on loopback, health). */
   readonly containers: ContainerService
   readonly npm: PackageRegistry
@@ -113,9 +119,23 @@ export function defaultDeps(options: {
   prefetched?: Prefetched
 }): Deps {
   const env = options.env ?? process.env
+  // This process's docker children reach the engine as connectEngine settles (once: hot.ts may have).
+  if (env === process.env) connectEngine(env)
   const prefetched = options.prefetched ?? new Prefetched()
   const docker = once(() => new Docker())
-  const containers = once(() => new ContainerService(docker(), { clock: systemClock, prefetched }))
+  const engine = once(
+    () =>
+      new DockerEngine(dockerEndpoint(env), { system: docker().system, cacheDir: paths(env).cacheDir, env }),
+  )
+  const containers = once(
+    () =>
+      new ContainerService(docker(), {
+        clock: systemClock,
+        prefetched,
+        reach: (port) => engine().reach(port),
+        portLooksFree: async (port) => !(await engine().onThisMachine()) || isLoopbackPortFree(port),
+      }),
+  )
   const npm = once(() => new NpmRegistry())
   const config = once(() => loadUserConfig(paths(env).configFile))
   const pathsOnce = once(() => paths(env))
@@ -126,6 +146,9 @@ export function defaultDeps(options: {
     },
     get docker() {
       return docker()
+    },
+    get engine() {
+      return engine()
     },
     get containers() {
       return containers()

@@ -96,9 +96,13 @@ async function runCommand<Id extends HotCommand>(
   const json = parsed.flags.json === true
   // What the command will wait for first, started while its code loads (see ahead.ts).
   const prefetched = new Prefetched()
-  if (id === 'run') (await import('./cli/ahead.js')).startRunLookupsAhead(parsed, process.env, prefetched)
+  // How docker reaches the engine, settled before the first docker process starts.
+  const { connectEngine } = await import('./docker/engine-connection.js')
+  const endpoint = connectEngine(process.env)
+  if (id === 'run')
+    (await import('./cli/ahead.js')).startRunLookupsAhead(parsed, process.env, prefetched, endpoint)
   if (id === 'connect')
-    (await import('./cli/ahead.js')).startConnectLookupAhead(parsed, process.env, prefetched)
+    (await import('./cli/ahead.js')).startConnectLookupAhead(parsed, process.env, prefetched, endpoint)
   const [{ defaultDeps }, { commandIo, printFailure, printJson }] = await Promise.all([
     import('./deps.js'),
     import('./cli/output.js'),

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { inspectManyArgs } from '../docker/argv.js'
+import { isLocalSocket, type DockerEndpoint } from '../docker/endpoint.js'
 import { containerName, deriveProjectName, imagePrefix, slugify } from '../containers/naming.js'
 import { gatewayName } from '../egress/names.js'
 import { gitFactsArgs } from '../host/git.js'
@@ -13,7 +14,12 @@ import type { Parsed } from './hot-parse.js'
  * by what they are, for the flow to take when it asks for the same container, server or folder.
  * Needs --spin: without it the name depends on the config, read later.
  */
-export function startRunLookupsAhead(parsed: Parsed, env: NodeJS.ProcessEnv, prefetched: Prefetched): void {
+export function startRunLookupsAhead(
+  parsed: Parsed,
+  env: NodeJS.ProcessEnv,
+  prefetched: Prefetched,
+  endpoint: DockerEndpoint,
+): void {
   const spin = parsed.flags.spin
   if (typeof spin !== 'string') return
   try {
@@ -21,7 +27,7 @@ export function startRunLookupsAhead(parsed: Parsed, env: NodeJS.ProcessEnv, pre
     const project =
       typeof parsed.flags.project === 'string' ? slugify(parsed.flags.project) : deriveProjectName(workdir)
     const name = containerName(spin, project, imagePrefix(env))
-    const healthSent = inspectThenHealthAhead(name, env, prefetched)
+    const healthSent = inspectThenHealthAhead(name, env, prefetched, endpoint)
     // The host's git identity once the health check is on its way (not against the inspect for the
     // 2 cores): kept now, so that a run asking for it sooner (flows/run/lookup.ts) waits for this
     // one rather than starting another.
@@ -36,9 +42,10 @@ export function startConnectLookupAhead(
   parsed: Parsed,
   env: NodeJS.ProcessEnv,
   prefetched: Prefetched,
+  endpoint: DockerEndpoint,
 ): void {
   const name = parsed.args.name
-  if (name) inspectThenHealthAhead(name, env, prefetched)
+  if (name) inspectThenHealthAhead(name, env, prefetched, endpoint)
 }
 
 /**
@@ -46,14 +53,22 @@ export function startConnectLookupAhead(
  * The command gets the inspect only then: the flows' work on it would otherwise come first and
  * hold the request back, where now the server answers while they work.
  */
-function inspectThenHealthAhead(name: string, env: NodeJS.ProcessEnv, prefetched: Prefetched): Promise<void> {
+function inspectThenHealthAhead(
+  name: string,
+  env: NodeJS.ProcessEnv,
+  prefetched: Prefetched,
+  endpoint: DockerEndpoint,
+): Promise<void> {
   let sent!: () => void
   const healthSent = new Promise<void>((resolve) => (sent = resolve))
   const inspected = startAhead('docker', inspectManyArgs([name, gatewayName(name)]), {
     handOverAfter: healthSent,
   })
   prefetched.keepLookup(name, inspected.handedOver)
-  void healthAhead(name, inspected.result, env, prefetched).then(sent)
+  // An engine elsewhere publishes on its own loopback: no health check ahead (the flow forwards the
+  // port first), so the inspect is handed over as soon as it is back.
+  if (isLocalSocket(endpoint.host)) void healthAhead(name, inspected.result, env, prefetched).then(sent)
+  else void inspected.result.then(sent, sent)
   return healthSent
 }
 

@@ -19,16 +19,31 @@ function memoryCell(r: ListedRow): string {
 
 /** The body of `caiged containers list`: the rows (--json prints them) and the table. */
 export async function executeContainersList(
-  flags: { 'show-session-password': boolean; memory?: boolean },
+  flags: { 'show-session-password': boolean; memory?: boolean; 'all-contexts'?: boolean },
   ctx: { deps: Deps },
 ): Promise<ListedRow[]> {
   const d = ctx.deps
-  const rows = await listContainers({ passwords: flags['show-session-password'], memory: flags.memory }, d)
+  const asked = { passwords: flags['show-session-password'], memory: flags.memory }
+  const rows = flags['all-contexts']
+    ? await (await import('../flows/all-contexts.js')).listAllContexts(asked, d)
+    : await listContainers(asked, d)
+  // The engine is a column when it can differ between rows, or is not this machine's default.
+  const showEngine = flags['all-contexts'] || rows.some((r) => r.engine !== 'default')
   if (rows.length === 0) {
     d.io.log('No caiged containers. Start one with: caiged run . --spin dev')
     return rows
   }
-  const headers = ['NAME', 'SPIN', 'PROJECT', 'STATE', 'PORT', 'EGRESS', 'IDLE STOP', 'STATUS']
+  const headers = [
+    'NAME',
+    ...(showEngine ? ['ENGINE'] : []),
+    'SPIN',
+    'PROJECT',
+    'STATE',
+    'PORT',
+    'EGRESS',
+    'IDLE STOP',
+    'STATUS',
+  ]
   if (flags.memory) headers.push('MEMORY')
   if (flags['show-session-password']) headers.push('PASSWORD')
   d.io.log(
@@ -37,6 +52,7 @@ export async function executeContainersList(
       rows.map((r) => {
         const cells = [
           r.name,
+          ...(showEngine ? [r.engine] : []),
           r.spin,
           r.project,
           r.idleStoppedFor ? `stopped (idle, ${r.idleStoppedFor} ago)` : r.state,

@@ -102,6 +102,8 @@ export async function executeRun(
       spin: result.spin,
       action: ACTION_TITLES[result.action],
       password: flags['show-session-password'] ? password : undefined,
+      elsewhere: result.engineHere ? undefined : result.engine,
+      copy: result.workspace === 'copy',
     }),
   )
   if (flags['no-connect']) return { data, exitCode: 0 }

@@ -16,6 +16,14 @@ export interface RunSpec {
   args: string[]
   /** Values for the `-e NAME` arguments, given to the docker process's environment only. */
   env: Record<string, string>
+  /** Files of this machine to copy in before the container starts (an engine elsewhere: no binds). */
+  copies: HostFileCopy[]
+}
+
+/** A file or folder of this machine, and where in the container it goes. */
+export interface HostFileCopy {
+  src: string
+  dst: string
 }
 
 /**
@@ -28,6 +36,12 @@ export function runSpec(
 ): RunSpec {
   // Never the default bridge: a network of its own, or the one the user named.
   const args = ['--name', request.name, '--hostname', request.name, '--network', request.network.name]
+  const copies: HostFileCopy[] = []
+  // A file of this machine the agent is given: bound, or (an engine elsewhere) copied in.
+  const hostFile = (src: string, dst: string, readonly: boolean) => {
+    if (request.hostFilesCopied) copies.push({ src, dst })
+    else args.push('--mount', mount({ type: 'bind', src, dst, ...(readonly ? { readonly: '' } : {}) }))
+  }
   for (const [key, value] of Object.entries(containerLabels(request))) args.push('--label', `${key}=${value}`)
   args.push(...HARDENING)
   // Loopback only: the server can run any command in the box, so nothing else may reach it. With
@@ -63,15 +77,7 @@ export function runSpec(
     }),
   )
   if (request.gh.hostDir && request.gh.mode !== 'none') {
-    args.push(
-      '--mount',
-      mount({
-        type: 'bind',
-        src: request.gh.hostDir,
-        dst: ContainerPath.gh,
-        ...(request.gh.mode === 'ro' ? { readonly: '' } : {}),
-      }),
-    )
+    hostFile(request.gh.hostDir, ContainerPath.gh, request.gh.mode === 'ro')
   }
   if (request.dockerSocket) {
     args.push(
@@ -81,10 +87,7 @@ export function runSpec(
     args.push('--group-add', String(request.dockerSocket.gid))
   }
   if (request.ssh.key) {
-    args.push(
-      '--mount',
-      mount({ type: 'bind', src: request.ssh.key, dst: ContainerPath.sshKey, readonly: '' }),
-    )
+    hostFile(request.ssh.key, ContainerPath.sshKey, true)
   } else if (request.ssh.agentSocket) {
     args.push('--mount', mount({ type: 'bind', src: request.ssh.agentSocket, dst: ContainerPath.sshAgent }))
     args.push('-e', `SSH_AUTH_SOCK=${ContainerPath.sshAgent}`)
@@ -112,9 +115,9 @@ export function runSpec(
   )
   // Its watcher (docker/caiged-idle) stops the server after this long unused.
   if (request.idleStopAfter > 0) args.push('-e', `CAIGED_IDLE_STOP_AFTER=${request.idleStopAfter}`)
-  const env = secretArgs(request, secrets, args)
+  const env = secretArgs(request, secrets, args, hostFile)
   args.push(request.image)
-  return { args, env }
+  return { args, env, copies }
 }
 
 /**
@@ -126,6 +129,7 @@ function secretArgs(
   request: ContainerRequest,
   secrets: { password: string; values: Record<string, string> },
   args: string[],
+  hostFile: (src: string, dst: string, readonly: boolean) => void,
 ): Record<string, string> {
   const env: Record<string, string> = { [PASSWORD_ENV]: secrets.password }
   const placeholders = new Map(request.injected.map((i) => [i.name, i.placeholder]))
@@ -137,12 +141,8 @@ function secretArgs(
   if (request.gatewayCaCert) {
     // The gateway answers for the hosts it injects at with the machine's CA: trusted here (Node and
     // Bun, so OpenCode too, add it to their own store; the others read the bundle).
-    args.push(
-      '--mount',
-      mount({ type: 'bind', src: request.gatewayCaCert, dst: ContainerPath.gatewayCa, readonly: '' }),
-      '-e',
-      `NODE_EXTRA_CA_CERTS=${ContainerPath.gatewayCa}`,
-    )
+    hostFile(request.gatewayCaCert, ContainerPath.gatewayCa, true)
+    args.push('-e', `NODE_EXTRA_CA_CERTS=${ContainerPath.gatewayCa}`)
     // The system's CAs and the gateway's, in the bundle the image's entry (docker/caiged-start) makes.
     for (const name of ['SSL_CERT_FILE', 'GIT_SSL_CAINFO', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'])
       args.push('-e', `${name}=${ContainerPath.caBundle}`)

@@ -50,6 +50,13 @@ export interface ContainerSettings {
   envFileNames?: string[]
   /** The identity the agent's commits carry: the host user's, the agent's own, or none. */
   git: { mode: 'host' | 'agent' | 'none'; name?: string; email?: string }
+  /**
+   * Set when the engine runs on another machine, where this machine's files can't be mounted: the
+   * small ones the agent is given (the gateway CA's certificate, the gh folder, an ssh key) are
+   * copied into the container before it starts instead, owned by the agent's ids. Not recorded:
+   * it follows from the engine.
+   */
+  hostFilesCopied?: { uid: number; gid: number }
   /** A key only the agent uses for git over ssh (mounted read-only), or the host's ssh-agent socket. */
   ssh: { key?: string; agentSocket?: string }
   resources: { memory?: string; cpus?: number; pids?: number }

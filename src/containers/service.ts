@@ -77,6 +77,7 @@ export class ContainerService {
   private readonly waitForServer: typeof waitForHealthy
   private readonly clock: NonNullable<WaitOptions['clock']>
   private readonly prefetched: Prefetched
+  private readonly reach: (port: number) => Promise<number>
   readonly gateways: Gateways
 
   constructor(
@@ -90,8 +91,11 @@ export class ContainerService {
       waitForServer?: typeof waitForHealthy
       /** What the hot path started ahead (the first look, the first health check), taken once. */
       prefetched?: Prefetched
+      /** Where the engine's loopback port is reached on this machine's (Engine.reach): itself by default. */
+      reach?: (port: number) => Promise<number>
     },
   ) {
+    this.reach = seams.reach ?? ((port) => Promise.resolve(port))
     this.prefetched = seams.prefetched ?? new Prefetched()
     this.clock = seams.clock
     this.portLooksFree = seams.portLooksFree ?? isLoopbackPortFree
@@ -276,8 +280,10 @@ export class ContainerService {
     const made: Made = { networks: [], volumes: volumes.filter((_, i) => !present[i]) }
     if (request.network.own && (await this.ensureOwnNetwork(request.network.name, request.name, gated)))
       made.networks.push(request.network.name)
-    // The outward network is every gateway's: made when absent, never removed with one agent.
-    if (request.egress.mode !== 'open') await this.ensureOutwardNetwork(request.egress.outward)
+    // The outward network is every gateway's: made when absent, never removed with one agent (but
+    // for a run that made it and failed: unused then, it goes, and a network in use stays).
+    if (request.egress.mode !== 'open' && (await this.ensureOutwardNetwork(request.egress.outward)))
+      made.networks.push(request.egress.outward)
     return made
   }
 
@@ -312,6 +318,16 @@ export class ContainerService {
       // Ours, made a moment ago: removed by id on failure, so nothing half-made remains.
       const undo = async (...ids: (string | undefined)[]) => {
         for (const id of ids) if (id) await this.docker.containers.removeIfPresent(id).catch(() => undefined)
+      }
+      // An engine elsewhere: the files a bind would have given, copied in before it starts.
+      if (spec.copies.length && request.hostFilesCopied) {
+        const { copyHostFilesIn } = await import('./host-files.js')
+        await copyHostFilesIn(this.docker.containers, created.id, spec.copies, request.hostFilesCopied).catch(
+          async (error: unknown) => {
+            await undo(created.id)
+            throw error
+          },
+        )
       }
       // Then its gateway, which holds the port; started before the agent, whose first request
       // finds its proxy up.
@@ -369,8 +385,13 @@ export class ContainerService {
   }
 
   /** The user-defined network gateways go out through: made (labelled) when absent, else used as it is. */
-  private async ensureOutwardNetwork(network: string): Promise<void> {
-    await this.docker.networks.ensure(network, { [Label.managed]: 'true', [Label.role]: 'egress' })
+  /** True when made here. */
+  private async ensureOutwardNetwork(network: string): Promise<boolean> {
+    const made = await this.docker.networks.ensure(network, {
+      [Label.managed]: 'true',
+      [Label.role]: 'egress',
+    })
+    return made === 'created'
   }
 
   /**
@@ -440,13 +461,17 @@ export class ContainerService {
     }
   }
 
-  /** Waits for the authenticated health endpoint; a timeout shows the server's last log lines. */
+  /**
+   * Waits for the authenticated health endpoint of the server published on the engine's `port`; a
+   * timeout shows the server's last log lines.
+   */
   async waitHealthy(name: string, port: number, password: string, timeoutMs = 60_000): Promise<Health> {
     try {
-      return await this.waitForServer(serverUrl(port), password, {
+      const url = serverUrl(await this.reach(port))
+      return await this.waitForServer(url, password, {
         timeoutMs,
         clock: this.clock,
-        firstAnswer: this.prefetched.takeHealth(serverUrl(port), password),
+        firstAnswer: this.prefetched.takeHealth(url, password),
         giveUp: async () => {
           const now = await this.docker.containers.inspect(name)
           if (!now) return 'the container was removed by another command'

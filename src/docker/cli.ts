@@ -43,11 +43,16 @@ export interface DockerRunner {
  * CaigedErrors here; the others come back as results for the caller to explain.
  */
 export class DockerCli implements DockerRunner {
-  constructor(private readonly binary: string = 'docker') {}
+  /** `engineEnv`: what selects another engine than this process's (DOCKER_CONTEXT of a listed context). */
+  constructor(
+    private readonly binary: string = 'docker',
+    private readonly engineEnv: Record<string, string> = {},
+  ) {}
 
   /** Runs docker and returns its result whatever the exit code, except for engine-level failures. */
   async exec(args: readonly string[], options: DockerExecOptions = {}): Promise<DockerResult> {
-    const result = await runProcess(this.binary, args, options)
+    const env = Object.keys(this.engineEnv).length ? { ...this.engineEnv, ...options.env } : options.env
+    const result = await runProcess(this.binary, args, { ...options, env })
     if (result.exitCode !== 0 || result.spawnCode) {
       const classified = classifyDockerFailure({
         args,

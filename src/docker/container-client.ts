@@ -127,6 +127,14 @@ export class ContainerClient {
     await this.cli.run(['rm', ...(options.force ? ['--force'] : []), '--', name])
   }
 
+  /**
+   * Extracts a tar stream into a container at / (`docker cp -a`: the tar's owners kept), before it
+   * starts as well as after.
+   */
+  async copyArchiveIn(id: string, tar: NodeJS.ReadableStream): Promise<DockerResult> {
+    return this.cli.exec(['cp', '-a', '-', `${id}:/`], { inputStream: tar })
+  }
+
   /** Runs a command in a running container, with text on its stdin (never in argv). */
   async execWithInput(
     name: string,

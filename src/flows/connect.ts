@@ -28,12 +28,12 @@ export interface AttachOptions {
  */
 export async function attachTui(
   o: AttachOptions,
-  d: Pick<Deps, 'io' | 'hostOpencode' | 'clock' | 'docker' | 'containers'>,
+  d: Pick<Deps, 'io' | 'hostOpencode' | 'clock' | 'docker' | 'containers' | 'engine'>,
 ): Promise<number> {
   if (!o.hostVersion) throw missingClientError()
   const warning = checkClientServerVersions(o.hostVersion, o.serverVersion, o.name)
   if (warning) d.io.warn(warning)
-  const url = serverUrl(o.port)
+  const url = serverUrl(await d.engine.reach(o.port))
   const session = await (o.session ?? latestSession(url, o.password, ContainerPath.workspace))
   if (session) d.io.log(`Continuing session ${session}`)
   const started = d.clock.now()
@@ -101,7 +101,7 @@ export async function connectAgent(o: { name: string; session?: string }, d: Dep
   }
   // The session list is asked for alongside the health check, not after it (a ready server answers
   // both at once); asked again once the server is healthy if it gave no list then.
-  const url = serverUrl(port)
+  const url = serverUrl(await d.engine.reach(port))
   const early = asked ? undefined : lookUpLatestSession(url, password, ContainerPath.workspace)
   const health = await service.waitHealthy(container.Name, port, password, 30_000)
   const session = early

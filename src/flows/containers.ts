@@ -14,6 +14,8 @@ import { resumeStopped } from './resume.js'
 import { gatewayName } from '../egress/names.js'
 
 export type ListedRow = ContainerRow & {
+  /** The engine it is on: its docker context (or DOCKER_HOST's value). */
+  engine: string
   password?: string
   /** With --memory, for a running agent: the bytes it and its gateway hold. */
   memory?: { agent: number; gateway?: number }
@@ -22,7 +24,7 @@ export type ListedRow = ContainerRow & {
 /** Every caiged container (by label, never by name), sorted; with passwords and memory when asked. */
 export async function listContainers(
   o: { passwords: boolean; memory?: boolean },
-  d: Deps,
+  d: Pick<Deps, 'docker' | 'env' | 'paths'> & { engine: { label: string } },
 ): Promise<ListedRow[]> {
   // The salt is read (never made) first: a corrupt one is reported before anything else is done.
   const salt = o.passwords ? await sessionSalt(d.paths.saltFile, { mayCreateSalt: false }) : undefined
@@ -31,7 +33,7 @@ export async function listContainers(
   const gateways = entries.filter(isGatewayEntry)
   const rows: ListedRow[] = entries
     .filter((e) => !isGatewayEntry(e))
-    .map((e) => toContainerRow(e, gateways))
+    .map((e) => ({ ...toContainerRow(e, gateways), engine: d.engine.label }))
     .sort((a, b) => a.name.localeCompare(b.name))
   if (salt !== undefined) for (const row of rows) row.password = derivePassword(row.name, salt)
   if (o.memory) await addMemory(rows, d)
@@ -39,7 +41,7 @@ export async function listContainers(
 }
 
 /** The memory each running agent and its gateway hold (one docker stats sample for all). */
-async function addMemory(rows: ListedRow[], d: Deps): Promise<void> {
+async function addMemory(rows: ListedRow[], d: Pick<Deps, 'docker'>): Promise<void> {
   const running = rows.filter((r) => r.state === 'running')
   const names = running.flatMap((r) => [r.name, ...(r.gateway === 'running' ? [gatewayName(r.name)] : [])])
   const usage = await d.docker.containers.memoryUsage(names)
@@ -96,7 +98,7 @@ export async function startContainer(
   if (port === undefined)
     throw new CaigedError(`${container.Name} has no port label; recreate it with caiged run.`)
   const password = await sessionPassword(container.Name, d.paths.saltFile, { mayCreateSalt: false })
-  const url = serverUrl(port)
+  const url = serverUrl(await d.engine.reach(port))
   if (container.State.Running) return { name: container.Name, url, started: false }
   await resumeStopped(container, d)
   await service.waitHealthy(container.Name, port, password)

@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js'
 import { containerSettingsFor } from './run/container-settings.js'
 import { reconcileRun } from './run/converge-loop.js'
 import { credentialsFor } from './run/credentials-step.js'
+import { settingsForEngine } from './run/engine-step.js'
 import { RunEgress } from './run/egress-step.js'
 import { wantedImage } from './run/image-step.js'
 import { checkRunInputs } from './run/inputs.js'
@@ -24,7 +25,13 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
   const found = await lookUpRun(o, plan, d)
   const credentials = await credentialsFor(o, plan, found, d)
   const host = { ghDir: d.paths.hostGhDir, gatewayCaCert: d.paths.gatewayCaCertFile }
-  const settings = containerSettingsFor(o, plan, found, host, credentials)
+  // An engine on another machine: the project as a copy, host files copied in (run/engine-step.ts).
+  const settings = await settingsForEngine(
+    containerSettingsFor(o, plan, found, host, credentials),
+    o,
+    plan,
+    d,
+  )
   if (o.network) {
     d.io.warn(
       `The agent joins the network ${o.network}: it can reach every container on it (caiged gives each agent a network of its own otherwise).`,
@@ -45,12 +52,16 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
     spin: found.spin.name,
     project: plan.project,
     workdir: plan.workdir,
-    url: serverUrl(done.port),
+    // The engine's loopback port as this machine reaches it (a forward when the engine is elsewhere).
+    url: serverUrl(await d.engine.reach(done.port)),
     port: done.port,
     action: done.action,
     opencodeVersion: done.serverVersion,
     image: done.image,
     egress: plan.egressMode,
+    workspace: settings.workspace,
+    engine: d.engine.label,
+    engineHere: await d.engine.onThisMachine(),
     password: found.password,
     hostVersion: found.hostVersion,
   }

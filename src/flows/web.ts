@@ -50,7 +50,7 @@ export async function openWeb(o: { target: string }, d: Deps): Promise<{ name: s
   const password = await sessionPassword(container.Name, d.paths.saltFile, { mayCreateSalt: false })
   await d.containers.waitHealthy(container.Name, port, password, 30_000)
   const relay = await startWebRelay({
-    upstreamPort: port,
+    upstreamPort: await d.engine.reach(port),
     password,
     landing: workspacePage(ContainerPath.workspace),
   })

@@ -1,5 +1,6 @@
 import fs, { promises as fsp } from 'node:fs'
 import path from 'node:path'
+import { findOnPath } from '../host/executables.js'
 import { CaigedError, ExitCode } from '../errors.js'
 import { cacheDir } from '../paths.js'
 import { runProcess } from '../process/spawn.js'
@@ -9,32 +10,13 @@ import { parseHostVersion } from './version.js'
 const MISSING_HINT =
   'Install OpenCode on this machine (npm i -g opencode-ai@VERSION, or see https://opencode.ai), or use --no-connect.'
 
-/** The first executable `name` on PATH, as a shell would find it. */
-export async function findOnPath(
-  name: string,
-  pathVariable = process.env.PATH ?? '',
-): Promise<string | undefined> {
-  for (const dir of pathVariable.split(path.delimiter)) {
-    if (!dir) continue
-    const candidate = path.join(dir, name)
-    // In place, not through fs/promises: up to two look-ups per PATH entry (host/local-files.ts).
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK)
-      if (fs.statSync(candidate).isFile()) return candidate
-    } catch {
-      // not here
-    }
-  }
-  return undefined
-}
-
 /**
  * The host's OpenCode client version, or undefined when there is none on PATH. `opencode --version`
  * starts a 180 MB binary (about half a second), so the answer is cached per binary: its real path,
  * size and modification time. An upgraded client is a new key.
  */
 export async function hostOpencodeVersion(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const bin = await findOnPath('opencode', env.PATH ?? '')
+  const bin = findOnPath('opencode', env.PATH ?? '')
   if (!bin) return undefined
   const real = fs.realpathSync(bin)
   const stat = fs.statSync(real)

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 
 export interface SpawnResult {
   stdout: string
@@ -145,4 +145,47 @@ export function streamFrom(
     child.on('close', (code) => resolve({ exitCode: code ?? 1, stderr }))
   })
   return { stdout: child.stdout, done }
+}
+
+/** A process that runs beside caiged until stopped (an ssh port forward): stopped by its PID. */
+export interface Background {
+  readonly pid: number | undefined
+  /** Settles with its exit code and the end of its stderr once it ends. */
+  readonly exited: Promise<{ exitCode: number; stderr: string }>
+  stop(): void
+}
+
+export function startBackground(program: string, args: readonly string[]): Background {
+  const child = spawn(program, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr?.setEncoding('utf8')
+  child.stderr?.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)))
+  const exited = new Promise<{ exitCode: number; stderr: string }>((resolve) => {
+    child.on('error', () => resolve({ exitCode: 127, stderr: `${program} could not be started` }))
+    child.on('close', (code, signal) =>
+      resolve({ exitCode: code ?? (signal ? 128 + (SIGNALS[signal] ?? 0) : 1), stderr: stderr.trim() }),
+    )
+  })
+  // It never keeps caiged running (unref'd, its pipe too), and never outlives it: stopped when this
+  // process exits, however it exits.
+  child.unref()
+  ;(child.stderr as (NodeJS.ReadableStream & { unref?: () => void }) | null)?.unref?.()
+  const stop = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+  }
+  process.once('exit', stop)
+  void exited.then(() => process.removeListener('exit', stop))
+  return { pid: child.pid, exited, stop }
+}
+
+/**
+ * Runs a short command when this process exits, however it exits (an ssh forward cancelled):
+ * synchronously, as an 'exit' handler must. Returns the function that drops it unrun.
+ */
+export function runAtExit(program: string, args: readonly string[]): () => void {
+  const run = () => {
+    spawnSync(program, args, { stdio: 'ignore', timeout: 5000 })
+  }
+  process.once('exit', run)
+  return () => process.removeListener('exit', run)
 }

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { ContainerService } from '../../src/containers/service.js'
 import type { Deps, HostOpencode, Io } from '../../src/deps.js'
 import type { DockerExecOptions } from '../../src/docker/cli.js'
+import type { Engine } from '../../src/docker/engine.js'
 import { Docker, type DockerResult, type DockerRunner } from '../../src/docker/index.js'
 import type { ContainerInspect } from '../../src/docker/schemas.js'
 import type { RunOptions } from '../../src/flows/run-agent.js'
@@ -150,6 +151,14 @@ export function recordingIo(answer: boolean | Error = true): RecordedIo {
   return io
 }
 
+/** An engine on this machine: its files and loopback are this machine's. */
+export const localEngine: Engine = {
+  endpoint: { host: 'unix:///var/run/docker.sock' },
+  label: 'unix:///var/run/docker.sock',
+  onThisMachine: async () => true,
+  reach: async (port) => port,
+}
+
 /** A Deps of fakes over a throwaway HOME: nothing of the real machine is read or written. */
 export function testDeps(
   o: {
@@ -166,6 +175,8 @@ export function testDeps(
     waitForServer?: typeof waitForHealthy
     /** A HOME to share with another testDeps (default: a new temporary one). */
     root?: string
+    /** The engine (default: one on this machine, its ports reached as they are). */
+    engine?: Engine
   } = {},
 ): Deps & { root: string; fake: FakeDocker; recorded: RecordedIo } {
   const root = o.root ?? fs.mkdtempSync(path.join(os.tmpdir(), 'caiged-unit-'))
@@ -186,6 +197,7 @@ export function testDeps(
     env,
     paths: paths(env),
     docker,
+    engine: o.engine ?? localEngine,
     containers: new ContainerService(docker, {
       clock,
       prefetched,

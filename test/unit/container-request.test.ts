@@ -639,3 +639,37 @@ describe('published dev-server ports', () => {
     expect(valuesOf(args, '-e')).toContain('CAIGED_RELAY_PORTS=3000')
   })
 })
+
+describe('runSpec on an engine elsewhere (hostFilesCopied)', () => {
+  it('binds nothing of this machine: the gh folder, the CA certificate and the ssh key become copies', () => {
+    const made = runSpec(
+      request({
+        workspace: 'copy',
+        ssh: { key: '/home/u/.ssh/agent_key' },
+        gatewayCaCert: '/home/u/.config/caiged/gateway-ca.crt',
+        injected: [{ name: 'OPENAI_API_KEY', hosts: ['api.openai.com'], placeholder: 'sk-placeholder' }],
+        hostFilesCopied: { uid: 1000, gid: 1000 },
+      }),
+      SECRETS,
+    )
+    expect(valuesOf(made.args, '--mount').filter((m) => m.startsWith('type=bind'))).toEqual([])
+    expect(made.copies).toEqual([
+      { src: '/home/u/.config/gh', dst: '/home/agent/.config/gh' },
+      { src: '/home/u/.ssh/agent_key', dst: '/run/caiged/ssh-key' },
+      { src: '/home/u/.config/caiged/gateway-ca.crt', dst: '/run/caiged/gateway-ca.crt' },
+    ])
+    // The environment that points at them is the same as with binds.
+    expect(valuesOf(made.args, '-e')).toContain('NODE_EXTRA_CA_CERTS=/run/caiged/gateway-ca.crt')
+  })
+
+  it('on this machine the same files are read-only binds (rw for --mount-gh-rw), and nothing is copied', () => {
+    const made = runSpec(
+      request({ gh: { mode: 'rw', hostDir: '/home/u/.config/gh' }, ssh: { key: '/home/u/.ssh/agent_key' } }),
+      SECRETS,
+    )
+    expect(made.copies).toEqual([])
+    const binds = valuesOf(made.args, '--mount').filter((m) => m.startsWith('type=bind'))
+    expect(binds).toContain('type=bind,src=/home/u/.config/gh,dst=/home/agent/.config/gh')
+    expect(binds).toContain('type=bind,src=/home/u/.ssh/agent_key,dst=/run/caiged/ssh-key,readonly')
+  })
+})

@@ -13,6 +13,7 @@ export default class ContainersList extends BaseCommand {
     'stopped itself while idle shows as "stopped (idle, 31m ago)"; run, connect and web start it again).'
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --all-contexts',
     '<%= config.bin %> <%= command.id %> --json | jq -r \'.[] | select(.state == "running") | .name\'',
   ]
   static override enableJsonFlag = true
@@ -20,6 +21,10 @@ export default class ContainersList extends BaseCommand {
     'show-session-password': Flags.boolean({
       description:
         'Also show each server password (derived from the salt; anyone who sees it can drive the agent).',
+    }),
+    'all-contexts': Flags.boolean({
+      description:
+        "List the agents on every docker context you have (docker context ls), with each one's engine in a column; a context that does not answer is said and skipped.",
     }),
     memory: Flags.boolean({
       description:

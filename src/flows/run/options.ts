@@ -50,6 +50,12 @@ export interface RunResult {
   image: RunImage
   /** The egress preset the agent runs under (open: no gateway). */
   egress: EgressMode
+  /** The project bound, or a copy of it in the agent's volume (diff, apply). */
+  workspace: 'bind' | 'copy'
+  /** The engine it runs on (its docker context, "default", or DOCKER_HOST's value). */
+  engine: string
+  /** Whether that engine is this machine's: else `url` is a forward that lasts while caiged runs. */
+  engineHere: boolean
   /** For the attach and the banner; never part of --json output. */
   password: string
   hostVersion: string | undefined
