@@ -18,6 +18,19 @@ import {
 } from './schema.js'
 import { readConfigFile } from './store.js'
 
+/**
+ * A path of the project, from its root, that the copy leaves out (tar's patterns: `data` is the
+ * folder data at the root and all under it, `*.iso` any .iso file at any depth).
+ */
+const CopyExcludePattern = lazySchema(() =>
+  z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a path inside the project')
+    .refine((p) => !/[\0\n\r]/.test(p), 'must be one line'),
+)
+
 /** The project's own settings, committed with it beside .caiged/spins/. */
 export const PROJECT_CONFIG_FILE = path.join('.caiged', 'config.json')
 
@@ -43,6 +56,8 @@ export const ProjectConfigSchema = lazySchema(() =>
     github: GithubSchema.optional(),
     idle: IdleSchema.optional(),
     workspace: z.enum(WORKSPACE_MODES).optional(),
+    /** What --workspace copy leaves out of the agent's copy (and so out of diff and apply). */
+    copy: z.strictObject({ exclude: z.array(CopyExcludePattern).max(100).optional() }).optional(),
     // Widening: each needs the user's consent.
     dockerSocket: z.boolean().optional(),
     secretEnv: SecretEnvNames.optional(),
@@ -59,7 +74,7 @@ export async function loadProjectConfig(
   const config = await readConfigFile(
     file,
     ProjectConfigSchema,
-    'It holds defaultSpin, packages, egress (mode, allow, deny), publish, resources, github.scope, idle.stopAfter, workspace, and, with your consent, dockerSocket, secretEnv and mounts.gh.',
+    'It holds defaultSpin, packages, egress (mode, allow, deny), publish, resources, github.scope, idle.stopAfter, workspace, copy.exclude, and, with your consent, dockerSocket, secretEnv and mounts.gh.',
   )
   return config && { file, config }
 }

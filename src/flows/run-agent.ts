@@ -45,7 +45,7 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
   // A copy of the project: filled once, when the agent first runs (then it is the agent's).
   if (settings.workspace === 'copy') {
     const { fillWorkspaceCopy } = await import('./workspace/fill.js')
-    await fillWorkspaceCopy(plan.name, plan.workdir, d)
+    await fillWorkspaceCopy(plan.name, plan.workdir, plan.projectConfig.copy?.exclude ?? [], d)
   }
   return {
     name: plan.name,

@@ -167,11 +167,33 @@ describeEngine('workspace copy: diff and apply', () => {
     expect((await caiged(['diff', agent.name], { env: world.env })).stdout).toContain('has changed nothing')
   }, 60_000)
 
-  it('copies a folder that is not a repository whole, and applies into it', async () => {
+  it('copies a folder that is not a repository whole but for its copy.exclude, and applies into it', async () => {
     const plain = world.project('plain')
     fs.writeFileSync(path.join(plain, 'a.txt'), 'a\n')
+    // What the project's config leaves out stays out of the copy, and apply never touches it.
+    fs.mkdirSync(path.join(plain, '.caiged'))
+    fs.writeFileSync(
+      path.join(plain, '.caiged', 'config.json'),
+      JSON.stringify({ copy: { exclude: ['data', '*.iso'] } }),
+    )
+    fs.mkdirSync(path.join(plain, 'data', 'deep'), { recursive: true })
+    fs.writeFileSync(path.join(plain, 'data', 'deep', 'big.bin'), 'big\n')
+    fs.writeFileSync(path.join(plain, 'disk.iso'), 'iso\n')
+    fs.mkdirSync(path.join(plain, 'src', 'data'), { recursive: true })
+    fs.writeFileSync(path.join(plain, 'src', 'data', 'kept.txt'), 'kept\n')
     if (process.getuid?.() === 0) execFileSync('chown', ['-R', '1000:1000', plain])
     const other = await run(plain)
+    expect(
+      docker([
+        'exec',
+        '-w',
+        '/workspace',
+        other.name,
+        'sh',
+        '-c',
+        'find . -path ./.git -prune -o -type f -print | sort',
+      ]).split('\n'),
+    ).toEqual(['./.caiged/config.json', './a.txt', './src/data/kept.txt'])
     docker(['exec', '-w', '/workspace', other.name, 'sh', '-c', 'echo b > b.txt && echo A > a.txt'])
     // Read and applied from a stopped agent too: its copy is in its volume.
     docker(['stop', other.name])
@@ -180,6 +202,8 @@ describeEngine('workspace copy: diff and apply', () => {
     expect(fs.readFileSync(path.join(plain, 'a.txt'), 'utf8')).toBe('A\n')
     expect(fs.readFileSync(path.join(plain, 'b.txt'), 'utf8')).toBe('b\n')
     expect(fs.existsSync(path.join(plain, '.git'))).toBe(false)
+    expect(fs.readFileSync(path.join(plain, 'data', 'deep', 'big.bin'), 'utf8')).toBe('big\n')
+    expect(fs.readFileSync(path.join(plain, 'disk.iso'), 'utf8')).toBe('iso\n')
     // rm --volumes takes the copy with it.
     const removed = await caiged(['containers', 'rm', other.name, '--volumes', '--force'], { env: world.env })
     expect(removed.exitCode, removed.stderr).toBe(0)

@@ -11,6 +11,7 @@ import {
 } from '../../src/config/project.js'
 import { CaigedError } from '../../src/errors.js'
 import { runAgent } from '../../src/flows/run-agent.js'
+import { excludeArgs } from '../../src/flows/workspace/fill.js'
 import { spinVariant, variantPackages } from '../../src/spins/variant.js'
 import { FakeDocker, recordingIo, runOptions, testDeps } from '../support/fakes.js'
 
@@ -35,6 +36,24 @@ describe('the project config (.caiged/config.json)', () => {
       /egress\.allow\.0: "bad host" is not an egress rule/,
     )
     expect(await loadProjectConfig(os.tmpdir())).toBeUndefined()
+  })
+
+  it('copy.exclude: paths inside the project, one line each; they become tar exclusions from its root', async () => {
+    const loaded = await loadProjectConfig(
+      projectWith({ copy: { exclude: ['data', '*.iso', 'build/cache'] } }),
+    )
+    expect(loaded?.config.copy?.exclude).toEqual(['data', '*.iso', 'build/cache'])
+    await expect(loadProjectConfig(projectWith({ copy: { exclude: ['../up'] } }))).rejects.toThrow(
+      /copy\.exclude\.0: must be a path inside the project/,
+    )
+    await expect(loadProjectConfig(projectWith({ copy: { exclude: ['/etc'] } }))).rejects.toThrow(
+      /must be a path inside the project/,
+    )
+    await expect(loadProjectConfig(projectWith({ copy: { exclude: ['a\nb'] } }))).rejects.toThrow(
+      /must be one line/,
+    )
+    expect(excludeArgs([])).toEqual([])
+    expect(excludeArgs(['data'])).toEqual(['--anchored', '--exclude=data', '--exclude=./data'])
   })
 
   it('names what would widen the agent’s reach, and nothing else', () => {

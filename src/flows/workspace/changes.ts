@@ -9,6 +9,7 @@ import { CaigedError, ExitCode, usageError } from '../../errors.js'
 import { runProcess } from '../../process/spawn.js'
 import { resumeStopped } from '../resume.js'
 import { copyInto } from './fill.js'
+import { loadProjectConfig } from '../../config/project.js'
 import { BUNDLE, DIFF, EMPTY, RECORD_BASE, WS } from './scripts.js'
 
 /** A container made with --workspace copy, looked up for diff or apply; else one sentence why not. */
@@ -209,6 +210,8 @@ export async function syncWorkspace(o: { name: string; force: boolean }, d: Deps
   const emptied = await d.docker.cli.exec(['exec', name, 'sh', '-c', EMPTY])
   if (emptied.exitCode !== 0)
     throw new CaigedError(`Could not empty the copy of ${name}: ${emptied.stderr.trim()}`)
-  await copyInto(name, readSettings(container.Config.Labels).workdir as string, d)
+  const workdir = readSettings(container.Config.Labels).workdir as string
+  const project = await loadProjectConfig(workdir)
+  await copyInto(name, workdir, project?.config.copy?.exclude ?? [], d)
   return { name }
 }

@@ -22,19 +22,38 @@ async function filesToCopy(workdir: string): Promise<string[] | undefined> {
  * Fills a new copy from the project, once (a copy with its base keeps the agent's work), and says
  * so in one line with its size and time. The container runs; the tar goes in on docker's stdin.
  */
-export async function fillWorkspaceCopy(name: string, workdir: string, d: Deps): Promise<void> {
+export async function fillWorkspaceCopy(
+  name: string,
+  workdir: string,
+  exclude: readonly string[],
+  d: Deps,
+): Promise<void> {
   const has = await d.docker.cli.exec(['exec', name, 'sh', '-c', HAS_BASE])
   if (has.exitCode === 0) return
-  await copyInto(name, workdir, d)
+  await copyInto(name, workdir, exclude, d)
+}
+
+/**
+ * tar's arguments that leave out the project config's copy.exclude: matched from the project's
+ * root (--anchored), whether tar names a file "data/x" (a repository's list) or "./data/x" (a folder).
+ */
+export function excludeArgs(exclude: readonly string[]): string[] {
+  if (exclude.length === 0) return []
+  return ['--anchored', ...exclude.flatMap((p) => [`--exclude=${p}`, `--exclude=./${p}`])]
 }
 
 /** The project's files into the running container's /workspace, and that recorded as its base. */
-export async function copyInto(name: string, workdir: string, d: Deps): Promise<void> {
+export async function copyInto(
+  name: string,
+  workdir: string,
+  exclude: readonly string[],
+  d: Deps,
+): Promise<void> {
   const started = Date.now()
   const files = await filesToCopy(workdir)
   const tar = streamFrom(
     'tar',
-    ['-c', '-f', '-', '-C', workdir, ...(files ? ['--null', '-T', '-'] : ['.'])],
+    ['-c', '-f', '-', '-C', workdir, ...excludeArgs(exclude), ...(files ? ['--null', '-T', '-'] : ['.'])],
     files ? files.map((f) => `${f}\0`).join('') : '',
   )
   let bytes = 0
