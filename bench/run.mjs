@@ -11,7 +11,7 @@
 // .ci/base-image.sh slim), the npm registry and Debian's packages.
 /* global fetch, AbortSignal */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
+import crypto, { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -468,6 +468,93 @@ async function idleBench() {
   for (const m of made) spawnSync('docker', ['rm', '-f', m.name, `${m.name}-egress`], { stdio: 'ignore' })
 }
 
+/** The second machine of .ci/remote-engine.sh: its own engine, reached only over ssh. */
+const REMOTE_BIN = '/etc/caiged-ci-remote/bin'
+const remoteEnv = {
+  ...env,
+  PATH: `${REMOTE_BIN}:${env.PATH}`,
+  DOCKER_CONTEXT: `${prefix}-far`,
+}
+const remoteReachable = () =>
+  fs.existsSync(path.join(REMOTE_BIN, 'ssh')) &&
+  spawnSync('docker', ['version'], {
+    env: { ...remoteEnv, DOCKER_CONTEXT: '', DOCKER_HOST: 'ssh://caiged-ci-remote' },
+  }).status === 0
+
+/**
+ * An engine on another machine, through a docker context over ssh: the warm `run --no-connect` and
+ * `connect` up to its TUI's start vs node + one `docker container inspect` through the same
+ * context (docker's own ssh, a handshake each time), alternately; and the copy of a 100 MB,
+ * 10,000-file project there (reported, with the bytes sent).
+ */
+async function remoteBench(tuiStubEnv, untilTui) {
+  sh('docker', ['context', 'create', remoteEnv.DOCKER_CONTEXT, '--docker', 'host=ssh://caiged-ci-remote'])
+  // A spin without packages (its build needs nothing from the network there).
+  const lite = path.join(env.XDG_CONFIG_HOME, 'caiged', 'spins', 'lite')
+  fs.mkdirSync(lite, { recursive: true })
+  fs.writeFileSync(path.join(lite, 'AGENTS.md'), '# Lite\n')
+  fs.writeFileSync(path.join(lite, 'spin.yaml'), 'description: A spin without packages.\n')
+  sh('docker', ['network', 'create', outward], { env: remoteEnv })
+  const dir = project('far')
+  const far = JSON.parse(
+    sh(process.execPath, [bin, 'run', dir, '--spin', 'lite', '--no-connect', '--json'], { env: remoteEnv }),
+  )
+  const floor = nodeThenDocker('container', 'inspect', far.name)
+  const alternate = (argv, argvEnv, time) => {
+    time(argv, argvEnv)
+    timeOnce(floor, remoteEnv)
+    const a = []
+    const b = []
+    for (let i = 0; i < rounds; i++) {
+      a.push(time(argv, argvEnv))
+      b.push(timeOnce(floor, remoteEnv))
+    }
+    return { caiged: median(a), floor: median(b) }
+  }
+  const warm = alternate(
+    [process.execPath, bin, 'run', dir, '--spin', 'lite', '--no-connect'],
+    remoteEnv,
+    timeOnce,
+  )
+  record(
+    'remote engine (ssh): warm run --no-connect vs node + docker inspect there',
+    warm.caiged,
+    warm.floor,
+    1.5,
+  )
+  const stubbed = { ...remoteEnv, PATH: `${tuiStubEnv.PATH.split(':')[0]}:${remoteEnv.PATH}` }
+  const connect = alternate([process.execPath, bin, 'connect', far.name], stubbed, untilTui)
+  record(
+    'remote engine (ssh): connect up to the TUI’s start vs node + docker inspect there',
+    connect.caiged,
+    connect.floor,
+    1.5,
+  )
+  // 100 MB in 10,000 files of random bytes (nothing for tar or ssh to squeeze), not a repository.
+  const big = project('farbig')
+  for (let i = 0; i < 100; i++) {
+    const sub = path.join(big, `d${i}`)
+    fs.mkdirSync(sub)
+    for (let j = 0; j < 100; j++) fs.writeFileSync(path.join(sub, `f${j}.bin`), crypto.randomBytes(10_000))
+  }
+  const start = process.hrtime.bigint()
+  const out = spawnSync(
+    process.execPath,
+    [bin, 'run', big, '--spin', 'lite', '--no-connect', '--egress', 'open'],
+    {
+      env: remoteEnv,
+      encoding: 'utf8',
+    },
+  )
+  const total = ms(start)
+  const copied = /Copied .* \(([\d.]+) MB in ([\d.]+) s\)/.exec(out.stderr ?? '')
+  if (out.status !== 0 || !copied) throw new Error(`the remote copy run failed: ${out.stderr}`)
+  report(
+    'remote engine (ssh): copy of a 100 MB, 10,000-file project',
+    `${copied[1]} MB sent (tar) in ${copied[2]} s; the whole first run ${(total / 1000).toFixed(1)} s`,
+  )
+}
+
 /** docker's binary sizes ("282.8MiB", "420KiB") in MiB. */
 function mebibytes(text) {
   const m = /^([\d.]+)\s*(B|KiB|MiB|GiB)$/.exec(text.trim())
@@ -552,6 +639,11 @@ try {
   }
   const c = compare([process.execPath, bin, 'connect', first.name], inspectFloor, rounds, stubEnv, untilTui)
   record('connect up to the TUI’s start vs node + docker inspect', c.caiged, c.floor, 1.5)
+  if (remoteReachable()) await remoteBench(stubEnv, untilTui)
+  else
+    console.error(
+      '  (no second machine: the remote-engine benchmarks are skipped; bash .ci/remote-engine.sh)',
+    )
   const shim = path.join(work, 'shim')
   const log = path.join(work, 'docker-calls.log')
   fs.mkdirSync(shim)
@@ -855,6 +947,17 @@ try {
       spawnSync('docker', ['image', 'rm', '-f', `${coldPrefix}:${s}`])
   }
 } finally {
+  // On the second machine: what this run made there, and its context here.
+  if (fs.existsSync(path.join(REMOTE_BIN, 'ssh'))) {
+    spawnSync(
+      'sh',
+      [
+        '-c',
+        `docker ps -aq --filter name=^${prefix}- | xargs -r docker rm -f; docker volume ls -q --filter name=^${prefix}- | xargs -r docker volume rm -f; docker network ls -q --filter name=^${prefix}- | xargs -r docker network rm; docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -E '^${prefix}:' | xargs -r docker image rm -f`,
+      ],
+      { stdio: 'ignore', env: { ...remoteEnv, DOCKER_CONTEXT: '', DOCKER_HOST: 'ssh://caiged-ci-remote' } },
+    )
+  }
   // Everything this run made: its containers, volumes, networks and images (those it built, and
   // those it pulled back from the test registry).
   spawnSync(

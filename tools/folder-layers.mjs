@@ -13,7 +13,7 @@ const LAYERS = [
     name: 'leaf utilities',
     units: ['errors.ts', 'text.ts', 'lazy-schema.ts', 'parsed-by.ts', 'labels.ts', 'builtins.ts'],
   },
-  { name: 'base helpers', units: ['process', 'paths.ts', 'hostname.ts'] },
+  { name: 'base helpers', units: ['process', 'paths.ts', 'hostname.ts', 'loopback.ts'] },
   { name: 'adapters', units: ['docker', 'host', 'opencode', 'web'] },
   { name: 'adapters over the host', units: ['secrets', 'prefetched.ts'] },
   { name: 'image model (pure)', units: ['bake', 'doctor'] },

@@ -6,8 +6,8 @@ import { CaigedError, ExitCode } from '../errors.js'
 import { runAtExit, runProcess, startBackground, type Background } from '../process/spawn.js'
 import { lastLine } from '../text.js'
 import { engineLabel, isLocalSocket, sshTarget, type DockerEndpoint } from './endpoint.js'
-import { findOnPath } from '../host/executables.js'
-import { acceptsConnection } from '../host/ports.js'
+import { findOnPath } from '../process/executables.js'
+import { acceptsConnection } from '../loopback.js'
 import type { SystemClient } from './system-client.js'
 
 /**

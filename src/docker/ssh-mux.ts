@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { findOnPath } from '../host/executables.js'
+import { findOnPath } from '../process/executables.js'
 
 /**
  * How long an ssh engine's shared connection outlives its last use: the commands of one piece of

@@ -81,6 +81,15 @@ export async function containerPorts(o: { name: string; port?: number }, d: Deps
   return [row]
 }
 
+/**
+ * The ports of an agent on another machine's engine, forwarded to this machine's 127.0.0.1 (the
+ * same number where free) for as long as this process runs; on this machine, the rows as they are.
+ */
+export async function forwardPorts(rows: PortRow[], d: Pick<Deps, 'engine'>): Promise<PortRow[]> {
+  if (await d.engine.onThisMachine()) return rows
+  return Promise.all(rows.map(async (r) => ({ ...r, host: await d.engine.reach(r.host) })))
+}
+
 /** The command that brings a container back with its settings and sessions. */
 export function resumeCommand(labels: Record<string, string>): string {
   const project = labels[Label.project] ? ` --project ${labels[Label.project]}` : ''

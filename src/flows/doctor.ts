@@ -1,7 +1,9 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
+import coerce from 'semver/functions/coerce.js'
 import { imagePrefix } from '../containers/naming.js'
 import type { Deps } from '../deps.js'
+import type { Engine } from '../docker/engine.js'
 import type { Docker } from '../docker/index.js'
 import { fail, ok, usesContainerdStore, versionCheck, warn, type Check } from '../doctor/checks.js'
 import { CaigedError } from '../errors.js'
@@ -29,7 +31,7 @@ export async function runChecks(d: Deps): Promise<Check[]> {
           ),
   )
 
-  const engineUp = await checkEngine(docker, checks)
+  const engineUp = await checkEngine(docker, checks, d.engine)
   if (engineUp) await checkImagesAndContainers(docker, host, imagePrefix(d.env), checks)
   await checkSalt(d.paths.saltFile, checks)
   try {
@@ -47,13 +49,31 @@ function describe(error: unknown): { message: string; hint: string | undefined }
   return { message: error instanceof Error ? error.message : String(error), hint: undefined }
 }
 
-async function checkEngine(docker: Docker, checks: Check[]): Promise<boolean> {
+/** The oldest engine whose BuildKit builds caiged's images (bake's named contexts). */
+const MIN_ENGINE_MAJOR = 23
+
+async function checkEngine(docker: Docker, checks: Check[], engine: Engine): Promise<boolean> {
   try {
     const version = await docker.system.version()
+    const line = `client ${version.Client.Version}, engine ${version.Server.Version} (API ${version.Server.ApiVersion})`
+    // bake's named contexts need the BuildKit of Docker 23 or newer (20.10's refuses them).
+    const engineMajor = coerce(version.Server.Version)?.major ?? 0
+    checks.push(
+      engineMajor >= MIN_ENGINE_MAJOR
+        ? ok('docker', line)
+        : fail(
+            'docker',
+            `${line}: caiged's image builds need Docker ${MIN_ENGINE_MAJOR} or newer on the engine`,
+            `upgrade Docker on ${engine.label}, or pull published images (--registry) instead of building there`,
+          ),
+    )
+    const here = await engine.onThisMachine()
     checks.push(
       ok(
-        'docker',
-        `client ${version.Client.Version}, engine ${version.Server.Version} (API ${version.Server.ApiVersion})`,
+        'engine',
+        here
+          ? `${engine.label}, on this machine`
+          : `${engine.label} (${engine.endpoint.host}), another machine: agents get a copy of the project; their server is forwarded over ssh`,
       ),
     )
   } catch (error) {

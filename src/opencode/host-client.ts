@@ -1,6 +1,6 @@
 import fs, { promises as fsp } from 'node:fs'
 import path from 'node:path'
-import { findOnPath } from '../host/executables.js'
+import { findOnPath } from '../process/executables.js'
 import { CaigedError, ExitCode } from '../errors.js'
 import { cacheDir } from '../paths.js'
 import { runProcess } from '../process/spawn.js'

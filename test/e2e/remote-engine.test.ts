@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { acceptsConnection } from '../../src/host/ports.js'
+import { acceptsConnection } from '../../src/loopback.js'
 import { basicAuth } from '../../src/opencode/health.js'
 import { caiged, caigedBin } from '../support/cli.js'
 import { docker } from '../support/docker.js'
@@ -180,6 +180,38 @@ describe.skipIf(engineProblem !== undefined || (problem !== undefined && !e2eReq
       // Once caiged is gone, nothing listens there any more (a new connection is refused).
       expect(await acceptsConnection(Number(new URL(url).port))).toBe(false)
     }, 180_000)
+
+    it('containers port names the machine; --forward holds the ports here until Ctrl+C', async () => {
+      const plain = await caiged(['containers', 'port', agent.name], { env })
+      expect(plain.exitCode, plain.stderr).toBe(0)
+      expect(plain.stdout).toContain('ON FAR')
+      expect(plain.stderr).toContain("These are far's 127.0.0.1: --forward brings them to this machine's.")
+      const held = spawn(
+        process.execPath,
+        [caigedBin, 'containers', 'port', agent.name, '--forward', '--json'],
+        {
+          env: { ...process.env, ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      )
+      try {
+        let out = ''
+        held.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()))
+        for (let i = 0; i < 80 && !out.includes(']'); i++) await new Promise((r) => setTimeout(r, 250))
+        const rows = JSON.parse(out) as { container: number; host: number }[]
+        const server = rows.find((r) => r.container === 4096)?.host as number
+        const health = await fetch(`http://127.0.0.1:${server}/global/health`, {
+          headers: { authorization: basicAuth(world.password(agent.name)), connection: 'close' },
+        })
+        expect(health.status).toBe(200)
+        const exited = new Promise<number | null>((resolve) => held.once('exit', resolve))
+        held.kill('SIGINT')
+        expect(await exited).toBe(0)
+        expect(await acceptsConnection(server)).toBe(false)
+      } finally {
+        held.kill('SIGKILL')
+      }
+    }, 60_000)
 
     it('web relays it here too; a scripted-model turn writes a file there; diff shows it, the project has nothing yet', async () => {
       let relay: ChildProcess | undefined

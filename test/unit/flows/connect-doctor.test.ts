@@ -5,7 +5,7 @@ import { connectAgent } from '../../../src/flows/connect.js'
 import { gatewayCheck, runChecks } from '../../../src/flows/doctor.js'
 import { Label } from '../../../src/labels.js'
 import { derivePassword } from '../../../src/secrets/password.js'
-import { FakeDocker, inspectJson, recordingIo, testDeps } from '../../support/fakes.js'
+import { localEngine, FakeDocker, inspectJson, recordingIo, testDeps } from '../../support/fakes.js'
 
 const roots: string[] = []
 afterEach(() => {
@@ -132,6 +132,36 @@ describe('runChecks', () => {
       ['config', 'ok'],
     ])
     expect(checks[1]?.detail).toMatch(/not reachable|Cannot connect/i)
+  })
+
+  it('fails an engine too old to build caiged’s images, naming the version it needs, and says where the engine is', async () => {
+    const version = (server: string) =>
+      JSON.stringify({
+        Client: { Version: '28.2.2', ApiVersion: '1.50' },
+        Server: { Version: server, ApiVersion: '1.41' },
+      })
+    const d = testDeps({
+      docker: new FakeDocker()
+        .on(/^version /, { stdout: version('20.10.24+dfsg1') })
+        .on(/^buildx version/, { exitCode: 1, stderr: 'no buildx' })
+        .on(/^info /, {
+          stdout: JSON.stringify({ ID: 'x', Name: 'far', ServerVersion: '20.10.24', DriverStatus: [] }),
+        })
+        .on(/^(image ls|ps|container ls|images)/, { stdout: '' }),
+      engine: {
+        ...localEngine,
+        label: 'far',
+        endpoint: { host: 'ssh://me@far' },
+        onThisMachine: async () => false,
+      },
+    })
+    roots.push(d.root)
+    const checks = await runChecks(d)
+    const docker = checks.find((c) => c.name === 'docker')
+    expect(docker?.status).toBe('fail')
+    expect(docker?.detail).toContain("caiged's image builds need Docker 23 or newer on the engine")
+    expect(docker?.fix).toContain('upgrade Docker on far')
+    expect(checks.find((c) => c.name === 'engine')?.detail).toContain('far (ssh://me@far), another machine')
   })
 
   it('warns about a salt others can read', async () => {
