@@ -82,7 +82,8 @@ DOCKERFILE
 log "building $IMAGE"
 docker build -q -t "$IMAGE" "$context" >/dev/null
 
-id=$(docker run -d --privileged --hostname caiged-ci-remote \
+# Restarted with the engine it runs on (the reliability drill restarts that dockerd).
+id=$(docker run -d --privileged --restart unless-stopped --hostname caiged-ci-remote \
   -v caiged-ci-remote-docker:/var/lib/docker \
   -v "$DIR/sshd:/etc/caiged-sshd:ro" \
   -p "127.0.0.1:$PORT:22" "$IMAGE")

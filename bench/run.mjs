@@ -475,11 +475,20 @@ const remoteEnv = {
   PATH: `${REMOTE_BIN}:${env.PATH}`,
   DOCKER_CONTEXT: `${prefix}-far`,
 }
-const remoteReachable = () =>
-  fs.existsSync(path.join(REMOTE_BIN, 'ssh')) &&
-  spawnSync('docker', ['version'], {
-    env: { ...remoteEnv, DOCKER_CONTEXT: '', DOCKER_HOST: 'ssh://caiged-ci-remote' },
-  }).status === 0
+/** Whether it answers; waits up to a minute once it was set up (a restart of its engine restarts it). */
+function remoteReachable() {
+  if (!fs.existsSync(path.join(REMOTE_BIN, 'ssh'))) return false
+  for (let i = 0; i < 30; i++) {
+    const probe = spawnSync('docker', ['version'], {
+      env: { ...remoteEnv, DOCKER_CONTEXT: '', DOCKER_HOST: 'ssh://caiged-ci-remote' },
+      stdio: 'ignore',
+      timeout: 15_000,
+    })
+    if (probe.status === 0) return true
+    spawnSync('sleep', ['2'])
+  }
+  throw new Error('the second machine of .ci/remote-engine.sh was set up but does not answer')
+}
 
 /**
  * An engine on another machine, through a docker context over ssh: the warm `run --no-connect` and

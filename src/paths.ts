@@ -24,6 +24,9 @@ export const ENVIRONMENT = {
   SSH_AUTH_SOCK: 'The ssh-agent socket that run --ssh-agent forwards.',
   DOCKER_HOST: 'The Docker engine to use, honoured as by docker itself.',
   DOCKER_CONTEXT: 'The Docker context to use, honoured as by docker itself.',
+  XDG_RUNTIME_DIR:
+    'Where the sockets of the ssh connections to an ssh engine live, under caiged/ssh/ (default: $XDG_CACHE_HOME/caiged/ssh/).',
+  CAIGED_SSH_MUX: 'CAIGED_SSH_MUX=0: docker\u2019s commands to an ssh engine do not share one connection.',
   CI: 'When set, progress is printed as plain lines instead of a live display.',
   NO_COLOR: 'When set, errors are not coloured.',
   DEBUG: 'DEBUG=caiged prints the stack of an unexpected error, for a bug report.',
@@ -53,6 +56,14 @@ export const FILES: readonly [string, string][] = [
     '$XDG_CACHE_HOME/caiged/compile-cache/',
     'On Node \u2265 22: Node\u2019s compile cache of caiged\u2019s other commands; safe to delete.',
   ],
+  [
+    '$XDG_CACHE_HOME/caiged/engines.json',
+    'Per docker endpoint that is not a socket: whether its engine is this machine (so it can mount this machine\u2019s files); safe to delete.',
+  ],
+  [
+    '$XDG_RUNTIME_DIR/caiged/ssh/',
+    'For an ssh engine: the ssh that shares one connection among docker\u2019s commands, and its control sockets (mode 0700).',
+  ],
   ['<project>/.caiged/spins/', 'A project\u2019s spins; found before the user\u2019s and the built-in ones.'],
   [
     '<project>/.caiged/config.json',
@@ -81,6 +92,11 @@ export interface Paths {
   /** Its certificate alone: what agents trust (mounted read-only). */
   gatewayCaCertFile: string
   cacheDir: string
+  /**
+   * The sockets of the ssh connections docker's commands share (docker/ssh-mux.ts): in the user's
+   * runtime folder, where sockets belong, else in the cache folder.
+   */
+  sshMuxDir: string
   /** The host OpenCode's auth.json, copied into containers. */
   hostAuthFile: string
   /** The GitHub CLI's config folder, mounted into containers. */
@@ -112,6 +128,10 @@ export function paths(env: NodeJS.ProcessEnv): Paths {
     gatewayCaFile: path.join(configDir, 'gateway-ca.pem'),
     gatewayCaCertFile: path.join(configDir, 'gateway-ca.crt'),
     cacheDir: path.join(xdgDir(env.XDG_CACHE_HOME, home, '.cache'), 'caiged'),
+    sshMuxDir:
+      env.XDG_RUNTIME_DIR && path.isAbsolute(env.XDG_RUNTIME_DIR)
+        ? path.join(env.XDG_RUNTIME_DIR, 'caiged', 'ssh')
+        : path.join(xdgDir(env.XDG_CACHE_HOME, home, '.cache'), 'caiged', 'ssh'),
     hostAuthFile: path.join(xdgDir(env.XDG_DATA_HOME, home, '.local', 'share'), 'opencode', 'auth.json'),
     hostGhDir:
       env.GH_CONFIG_DIR && path.isAbsolute(env.GH_CONFIG_DIR) ? env.GH_CONFIG_DIR : path.join(config, 'gh'),

@@ -1,4 +1,4 @@
-import { cacheDir } from '../paths.js'
+import { paths } from '../paths.js'
 import { dockerEndpoint, type DockerEndpoint } from './endpoint.js'
 import { sshMuxPath } from './ssh-mux.js'
 
@@ -11,7 +11,7 @@ import { sshMuxPath } from './ssh-mux.js'
 export function connectEngine(env: NodeJS.ProcessEnv): DockerEndpoint {
   const endpoint = dockerEndpoint(env)
   if (endpoint.host.startsWith('ssh://') && env.CAIGED_SSH_MUX !== '0') {
-    const muxPath = sshMuxPath(env, cacheDir(env))
+    const muxPath = sshMuxPath(env, paths(env).sshMuxDir)
     if (muxPath && muxPath !== env.PATH) {
       env.CAIGED_ORIGINAL_PATH = env.PATH ?? ''
       env.PATH = muxPath

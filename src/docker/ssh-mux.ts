@@ -19,8 +19,7 @@ const MAX_CONTROL_DIR = 104 - 41 - 18
  * on loopback; more across a network). Returns the PATH to run docker with, or undefined to run it
  * as it is (no real ssh found, or a folder too deep for a socket path).
  */
-export function sshMuxPath(env: NodeJS.ProcessEnv, cacheDir: string): string | undefined {
-  const dir = path.join(cacheDir, 'ssh')
+export function sshMuxPath(env: NodeJS.ProcessEnv, dir: string): string | undefined {
   if (dir.length > MAX_CONTROL_DIR) return undefined
   const bin = path.join(dir, 'bin')
   // Already first (a caiged started by caiged, or a second call): as it is.
@@ -45,7 +44,7 @@ export function shimScript(realSsh: string, dir: string): string {
   const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
   return [
     '#!/bin/sh',
-    '# Written by caiged: docker commands to an ssh engine share one connection (see caiged docs/remote.md).',
+    '# Written by caiged: docker commands to an ssh engine share one connection (see docs/remote.md).',
     `exec ${quote(realSsh)} -o ControlMaster=auto -o ${quote(`ControlPath=${dir}/%C`)} -o ControlPersist=${SSH_MUX_PERSIST_SECONDS} "$@"`,
     '',
   ].join('\n')

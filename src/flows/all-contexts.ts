@@ -19,6 +19,8 @@ interface ContextEntry {
 export async function listAllContexts(
   o: { passwords: boolean; memory?: boolean },
   d: Pick<Deps, 'docker' | 'env' | 'paths' | 'io'>,
+  dockerOn: (engineEnv: Record<string, string>) => Docker = (engineEnv) =>
+    new Docker(new DockerCli('docker', engineEnv)),
 ): Promise<ListedRow[]> {
   const listed = await d.docker.cli.run(['context', 'ls', '--format', '{{json .}}'])
   const contexts = listed
@@ -30,10 +32,10 @@ export async function listAllContexts(
     // The context by name, whatever DOCKER_HOST this process has; ssh ones through the shared connection.
     const engineEnv: Record<string, string> = { DOCKER_CONTEXT: context.Name, DOCKER_HOST: '' }
     if (context.DockerEndpoint?.startsWith('ssh://')) {
-      const muxPath = sshMuxPath(d.env, d.paths.cacheDir)
+      const muxPath = sshMuxPath(d.env, d.paths.sshMuxDir)
       if (muxPath) engineEnv.PATH = muxPath
     }
-    const docker = new Docker(new DockerCli('docker', engineEnv))
+    const docker = dockerOn(engineEnv)
     try {
       rows.push(
         ...(await listContainers(o, { docker, env: d.env, paths: d.paths, engine: { label: context.Name } })),

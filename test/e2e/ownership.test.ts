@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { caigedBin, repoRoot } from '../support/cli.js'
 import { docker } from '../support/docker.js'
-import { e2eWorld, sharedCacheDir } from '../support/e2e-env.js'
+import { e2eWorld, copySharedCache } from '../support/e2e-env.js'
 import { describeEngine } from '../support/engine.js'
 
 /**
@@ -39,7 +39,7 @@ describeEngine('files made by the agent belong to the host user', () => {
     fs.chmodSync('/var/run/docker.sock', 0o660)
     // The user's own copies of what a user would have: caiged's cache (no download) and a project.
     const cache = path.join(world.root, 'user-cache')
-    fs.cpSync(sharedCacheDir, cache, { recursive: true })
+    copySharedCache(cache)
     for (const dir of [world.root, cache, project, path.join(world.root, 'home')]) {
       execFileSync('chown', ['-R', `${uid}:${gid}`, dir])
     }

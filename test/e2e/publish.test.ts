@@ -7,7 +7,7 @@ import { Label } from '../../src/labels.js'
 import { basicAuth } from '../../src/opencode/health.js'
 import { caiged, caigedBin, repoRoot } from '../support/cli.js'
 import { docker } from '../support/docker.js'
-import { commandLinesDuring, e2eWorld, sharedCacheDir, type RunJson } from '../support/e2e-env.js'
+import { commandLinesDuring, e2eWorld, copySharedCache, type RunJson } from '../support/e2e-env.js'
 import { opencodeVersions } from '../support/opencode-versions.mjs'
 import {
   authPasswordFile,
@@ -298,7 +298,7 @@ describeRegistry('publishing: caiged bake --push to a real registry, two platfor
       const cache = path.join(world.root, 'uid-cache')
       const project = path.join(world.root, 'uid-project')
       for (const dir of [home, project]) fs.mkdirSync(dir, { recursive: true })
-      fs.cpSync(sharedCacheDir, cache, { recursive: true })
+      copySharedCache(cache)
       for (const dir of [home, cache, project]) execFileSync('chown', ['-R', '1234:1234', dir])
       // The user may pass through the test's folder (mkdtemp made it 0700), not read it.
       fs.chmodSync(world.root, 0o711)

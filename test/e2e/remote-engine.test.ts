@@ -1,4 +1,5 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
@@ -22,12 +23,17 @@ function remoteProblem(): string | undefined {
   if (engineProblem) return `no Docker engine (${engineProblem})`
   if (!fs.existsSync(path.join(REMOTE_BIN, 'ssh')))
     return 'no second machine: start it with bash .ci/remote-engine.sh'
-  try {
-    docker(['version', '--format', '{{.Server.Version}}'], { env: viaSsh })
-    return undefined
-  } catch {
-    return `the second machine does not answer on ${HOST}: start it with bash .ci/remote-engine.sh`
+  // Up to a minute: a restart of the engine it runs on (the reliability drill) restarts it too.
+  for (let i = 0; i < 30; i++) {
+    const probe = spawnSync('docker', ['version'], {
+      env: { ...process.env, ...viaSsh },
+      stdio: 'ignore',
+      timeout: 15_000,
+    })
+    if (probe.status === 0) return undefined
+    spawnSync('sleep', ['2'])
   }
+  return `the second machine does not answer on ${HOST}: start it with bash .ci/remote-engine.sh`
 }
 const problem = remoteProblem()
 if (problem && !engineProblem) console.warn(`[caiged] remote-engine tests: ${problem}`)
@@ -40,6 +46,10 @@ describe.skipIf(engineProblem !== undefined || (problem !== undefined && !e2eReq
     let outward = ''
     let project = ''
     let agent: RunJson & { stderr: string }
+    // A GitHub CLI signed in (the gateway injects its token) and a key of the agent's own: files a
+    // bind gives on this machine, copied in there.
+    const ghToken = `gho_${randomBytes(18).toString('hex')}`
+    let sshKey = ''
     const model = () => `${world.prefix}-model`
     const remote = (args: string[]) => docker(args, { env: viaSsh })
     const git = (dir: string, ...args: string[]) =>
@@ -94,7 +104,15 @@ describe.skipIf(engineProblem !== undefined || (problem !== undefined && !e2eReq
       git(project, 'add', '.')
       git(project, '-c', 'user.name=T', '-c', 'user.email=t@example.invalid', 'commit', '-qm', 'First')
       if (process.getuid?.() === 0) execFileSync('chown', ['-R', '1000:1000', project])
-      agent = await run(project)
+      const ghDir = path.join(world.env.XDG_CONFIG_HOME as string, 'gh')
+      fs.mkdirSync(ghDir, { recursive: true })
+      fs.writeFileSync(
+        path.join(ghDir, 'hosts.yml'),
+        `github.com:\n    git_protocol: https\n    user: octo\n    oauth_token: ${ghToken}\n`,
+      )
+      sshKey = path.join(world.root, 'agent_key')
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'agent', '-f', sshKey])
+      agent = await run(project, '--ssh-key', sshKey)
     }, 900_000)
 
     afterAll(() => {
@@ -119,6 +137,27 @@ describe.skipIf(engineProblem !== undefined || (problem !== undefined && !e2eReq
       const inspect = JSON.parse(remote(['container', 'inspect', agent.name]))[0]
       expect(inspect.Config.Labels['io.caiged.workspace']).toBe('copy')
       expect((inspect.Mounts as { Type: string }[]).filter((m) => m.Type === 'bind')).toEqual([])
+      // What binds give here is copied in, owned by the agent: its key (0600), the gateway CA's
+      // certificate (trusted through NODE_EXTRA_CA_CERTS), gh's folder with a placeholder token.
+      expect(inAgent(agent.name, 'stat -c "%u %a" /run/caiged/ssh-key')).toBe('1000 600')
+      expect(inAgent(agent.name, 'cat /run/caiged/ssh-key')).toBe(fs.readFileSync(sshKey, 'utf8').trim())
+      expect(inAgent(agent.name, 'head -1 "$NODE_EXTRA_CA_CERTS"')).toBe('-----BEGIN CERTIFICATE-----')
+      expect(inAgent(agent.name, 'cat ~/.config/gh/hosts.yml')).toMatch(/oauth_token: gho_\w+/)
+      // The real token is nowhere in the agent, there: files, environments, its config.
+      const found = spawnSync(
+        'docker',
+        [
+          'exec',
+          agent.name,
+          'sh',
+          '-c',
+          'grep -rls "$0" /home /run /workspace /tmp /proc/[0-9]*/environ 2>/dev/null',
+          ghToken,
+        ],
+        { env: { ...process.env, ...viaSsh }, encoding: 'utf8' },
+      )
+      expect(found.stdout.trim()).toBe('')
+      expect(JSON.stringify(inspect)).not.toContain(ghToken)
       // Nothing of it on this machine's engine.
       expect(ours('ps -a', 'here')).toEqual([])
       // The machine there has no such folder: a bind would have been refused or been another folder.
@@ -288,6 +327,33 @@ describe.skipIf(engineProblem !== undefined || (problem !== undefined && !e2eReq
         engine?: string
       }[]
       expect(listed.find((c) => c.name === other.name)?.engine).toBe('far')
+    }, 240_000)
+
+    it('idle stop works there: an unused agent stops itself; run starts it again and upgrade recreates it, its copy kept', async () => {
+      const sleepy = world.project('sleepy')
+      fs.writeFileSync(path.join(sleepy, 'kept.txt'), 'given\n')
+      if (process.getuid?.() === 0) execFileSync('chown', ['-R', '1000:1000', sleepy])
+      const made = await run(sleepy, '--egress', 'open', '--idle-stop', '3s')
+      inAgent(made.name, 'echo "the agent\'s" >> kept.txt')
+      const state = () => remote(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', made.name])
+      for (let i = 0; i < 120 && !state().startsWith('exited'); i++)
+        await new Promise((r) => setTimeout(r, 500))
+      expect(state()).toBe('exited 129')
+      const again = await run(sleepy, '--egress', 'open', '--idle-stop', '3s')
+      expect(again.action).toBe('started')
+      const upgraded = await caiged(['upgrade', made.name], { env })
+      expect(upgraded.exitCode, upgraded.stderr).toBe(0)
+      expect(remote(['inspect', '-f', '{{.Id}}', made.name])).not.toBe('')
+      const copy = remote([
+        'run',
+        '--rm',
+        '--mount',
+        `type=volume,src=${made.name}-workspace,dst=/w`,
+        testBaseImage,
+        'cat',
+        '/w/kept.txt',
+      ])
+      expect(copy).toBe("given\nthe agent's")
     }, 240_000)
 
     it('a run that fails there leaves nothing on either machine', async () => {

@@ -16,6 +16,18 @@ export type RunJson = RunData
 export const sharedCacheDir = path.join(os.tmpdir(), 'caiged-e2e-cache')
 
 /**
+ * The shared cache, copied for another user: its packages, without the ssh connections' sockets
+ * (another user's, and no file to copy) that remote-engine tests leave in caiged/ssh/.
+ */
+export function copySharedCache(to: string): void {
+  const skip = path.join(sharedCacheDir, 'caiged', 'ssh')
+  fs.cpSync(sharedCacheDir, to, {
+    recursive: true,
+    filter: (src) => src !== skip && !fs.lstatSync(src).isSocket(),
+  })
+}
+
+/**
  * The host's OpenCode client, from the npm package opencode-ai at the pinned version
  * (opencode-versions.mjs; what caiged bakes into images when the host has none): installed once
  * into a temp prefix.

@@ -10,6 +10,7 @@ import { shimScript, sshMuxPath } from '../../src/docker/ssh-mux.js'
 import { findOnPath } from '../../src/process/executables.js'
 import type { SystemClient } from '../../src/docker/system-client.js'
 import { settingsForEngine } from '../../src/flows/run/engine-step.js'
+import { paths } from '../../src/paths.js'
 import { localEngine } from '../support/fakes.js'
 import { rejected } from '../support/thrown.js'
 
@@ -103,7 +104,7 @@ describe('sshMuxPath: docker’s ssh shares one connection', () => {
     const bin = fakeSsh()
     const cache = tempDir()
     const env = { PATH: `${bin}:/usr/bin` }
-    const muxPath = sshMuxPath(env, cache) as string
+    const muxPath = sshMuxPath(env, path.join(cache, 'ssh')) as string
     const shimDir = path.join(cache, 'ssh', 'bin')
     expect(muxPath).toBe(`${shimDir}:${bin}:/usr/bin`)
     expect(fs.readFileSync(path.join(shimDir, 'ssh'), 'utf8')).toBe(
@@ -111,7 +112,7 @@ describe('sshMuxPath: docker’s ssh shares one connection', () => {
     )
     expect(fs.statSync(path.join(cache, 'ssh')).mode & 0o777).toBe(0o700)
     // Once first, as it is (a second call, or a caiged started by caiged).
-    expect(sshMuxPath({ PATH: muxPath }, cache)).toBe(muxPath)
+    expect(sshMuxPath({ PATH: muxPath }, path.join(cache, 'ssh'))).toBe(muxPath)
     // The shim never finds itself as the real ssh.
     expect(findOnPath('ssh', muxPath, shimDir)).toBe(path.join(bin, 'ssh'))
   })
@@ -124,9 +125,17 @@ describe('sshMuxPath: docker’s ssh shares one connection', () => {
     expect(script.trim().endsWith('"$@"')).toBe(true)
   })
 
+  it('keeps its sockets in the runtime folder when there is one, else in the cache', () => {
+    expect(paths({ HOME: '/h', XDG_RUNTIME_DIR: '/run/user/1000' }).sshMuxDir).toBe(
+      '/run/user/1000/caiged/ssh',
+    )
+    expect(paths({ HOME: '/h', XDG_RUNTIME_DIR: 'relative' }).sshMuxDir).toBe('/h/.cache/caiged/ssh')
+    expect(paths({ HOME: '/h', XDG_CACHE_HOME: '/c' }).sshMuxDir).toBe('/c/caiged/ssh')
+  })
+
   it('none without a real ssh, or where a socket path would be too long', () => {
-    expect(sshMuxPath({ PATH: tempDir() }, tempDir())).toBeUndefined()
-    expect(sshMuxPath({ PATH: fakeSsh() }, path.join(tempDir(), 'x'.repeat(80)))).toBeUndefined()
+    expect(sshMuxPath({ PATH: tempDir() }, path.join(tempDir(), 'ssh'))).toBeUndefined()
+    expect(sshMuxPath({ PATH: fakeSsh() }, path.join(tempDir(), 'x'.repeat(80), 'ssh'))).toBeUndefined()
   })
 })
 

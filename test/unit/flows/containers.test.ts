@@ -1,5 +1,7 @@
 import fs from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
+import { Docker } from '../../../src/docker/index.js'
+import { listAllContexts } from '../../../src/flows/all-contexts.js'
 import { removeContainers, stopAllContainers, stopContainer } from '../../../src/flows/containers.js'
 import { Label } from '../../../src/labels.js'
 import { FakeDocker, inspectJson, notFound, recordingIo, testDeps } from '../../support/fakes.js'
@@ -134,5 +136,44 @@ describe('removeContainers', () => {
     await expect(
       removeContainers({ names: ['db'], all: false, volumes: false, force: true }, deps(docker)),
     ).rejects.toThrow('The container "db" was not made by caiged; caiged leaves it alone.')
+  })
+})
+
+describe('containers list --all-contexts', () => {
+  it('lists each context’s agents with its engine, asking each by DOCKER_CONTEXT; one that does not answer is said and skipped', async () => {
+    const d = testDeps({
+      docker: new FakeDocker().on(/^context ls/, {
+        stdout: [
+          JSON.stringify({ Name: 'default', DockerEndpoint: 'unix:///var/run/docker.sock' }),
+          JSON.stringify({ Name: 'far', DockerEndpoint: 'ssh://me@far' }),
+          JSON.stringify({ Name: 'gone', DockerEndpoint: 'tcp://10.9.9.9:2376' }),
+        ].join('\n'),
+      }),
+    })
+    roots.push(d.root)
+    const asked: Record<string, string>[] = []
+    const engines: Record<string, FakeDocker> = {
+      default: new FakeDocker().on(/^ps /, { stdout: psLine('caiged-a', 'ida') }),
+      far: new FakeDocker().on(/^ps /, { stdout: psLine('caiged-b', 'idb', 'exited') }),
+      gone: new FakeDocker().on(/^ps /, {
+        exitCode: 1,
+        stderr: 'error during connect: dial tcp 10.9.9.9:2376: i/o timeout',
+      }),
+    }
+    const rows = await listAllContexts({ passwords: false }, d, (engineEnv) => {
+      asked.push(engineEnv)
+      return new Docker(engines[engineEnv.DOCKER_CONTEXT as string] as FakeDocker)
+    })
+    expect(rows.map((r) => [r.name, r.engine, r.state])).toEqual([
+      ['caiged-a', 'default', 'running'],
+      ['caiged-b', 'far', 'exited'],
+    ])
+    // DOCKER_HOST emptied: a context by name, whatever this process was pointed at.
+    expect(asked.map((e) => [e.DOCKER_CONTEXT, e.DOCKER_HOST])).toEqual([
+      ['default', ''],
+      ['far', ''],
+      ['gone', ''],
+    ])
+    expect(d.recorded.warnings.join('\n')).toContain('Context gone (tcp://10.9.9.9:2376) did not answer')
   })
 })
