@@ -60,16 +60,28 @@ export async function runBake(docker: Docker, r: BakeRequest): Promise<DockerRes
     buildxVersion: await docker.buildx.version(),
     readDirs: [r.prepared.workDir, r.pkgDir, ...(r.versions ?? []).map((v) => v.pkgDir)],
   })
-  const tail: string[] = []
-  const result = await docker.buildx.bake(args, {
-    env: { ...bakeVariables(r.prepared.plan, r.pkgDir, r.platforms), ...r.variables },
-    cwd: packageRoot,
-    onLine: (line) => {
-      tail.push(line)
-      if (tail.length > 25) tail.shift()
-      r.onLine?.(line)
-    },
-  })
+  let tail: string[] = []
+  const bake = () => {
+    tail = []
+    return docker.buildx.bake(args, {
+      env: { ...bakeVariables(r.prepared.plan, r.pkgDir, r.platforms), ...r.variables },
+      cwd: packageRoot,
+      onLine: (line) => {
+        tail.push(line)
+        if (tail.length > 25) tail.shift()
+        r.onLine?.(line)
+      },
+    })
+  }
+  let result = await bake()
+  // BuildKit with the containerd image store now and then loses a layer while it unpacks two
+  // images that share it (moby/buildkit#6521, open): everything else is cached, so once more.
+  if (result.exitCode !== 0 && lostSnapshot([...tail, result.stderr].join('\n'))) {
+    r.onLine?.(
+      'BuildKit lost a layer while unpacking (moby/buildkit#6521); building once more from its cache.',
+    )
+    result = await bake()
+  }
   if (result.exitCode !== 0) {
     const unseenBase = baseImageUnseen(r.prepared.plan.baseImage, [...tail, result.stderr].join('\n'))
     if (unseenBase) throw unseenBase
@@ -78,6 +90,11 @@ export async function runBake(docker: Docker, r: BakeRequest): Promise<DockerRes
     })
   }
   return result
+}
+
+/** BuildKit's intermittent unpack failure: a parent snapshot gone while an image is unpacked. */
+export function lostSnapshot(output: string): boolean {
+  return /failed to prepare extraction snapshot .*parent snapshot \S+ does not exist/.test(output)
 }
 
 /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { lostSnapshot } from '../../src/images/bake.js'
 import {
   bakeArgs,
   cacheForTarget,
@@ -245,5 +246,19 @@ describe('cacheForTarget', () => {
     expect(cacheForTarget('type=gha,mode=max', 'base')).toBe('type=gha,mode=max,scope=base')
     expect(cacheForTarget('type=gha,scope=ci', 'spin-qa')).toBe('type=gha,scope=ci-spin-qa')
     expect(cacheForTarget('type=inline', 'base')).toBe('type=inline')
+  })
+})
+
+describe('lostSnapshot: BuildKit’s intermittent unpack failure, built once more', () => {
+  it('knows the line BuildKit prints (seen in CI) and nothing else', () => {
+    expect(
+      lostSnapshot(
+        '#22 ERROR: failed to prepare extraction snapshot "extract-911181766-PFGn sha256:eb91ca30912e": parent snapshot sha256:42c3e693d885 does not exist: not found',
+      ),
+    ).toBe(true)
+    expect(
+      lostSnapshot('ERROR: failed to solve: process "/bin/sh -c apt-get install nope" did not complete'),
+    ).toBe(false)
+    expect(lostSnapshot('parent snapshot sha256:42 does not exist')).toBe(false)
   })
 })
