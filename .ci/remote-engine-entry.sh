@@ -15,5 +15,8 @@ mkdir -p /etc/docker
 cat >/etc/docker/daemon.json <<'JSON'
 { "features": { "containerd-snapshotter": true }, "init-path": "/usr/bin/tini-static" }
 JSON
+# A restart (with the engine this machine runs on) keeps the filesystem: pid files of the last run
+# would name processes of this one.
+rm -f /var/run/docker.pid /run/docker/containerd/containerd.pid /run/sshd.pid
 dockerd >/var/log/dockerd.log 2>&1 &
 exec /usr/sbin/sshd -D -e -o PasswordAuthentication=no -o PermitRootLogin=prohibit-password
