@@ -18,5 +18,7 @@ JSON
 # A restart (with the engine this machine runs on) keeps the filesystem: pid files of the last run
 # would name processes of this one.
 rm -f /var/run/docker.pid /run/docker/containerd/containerd.pid /run/sshd.pid
-dockerd >/var/log/dockerd.log 2>&1 &
+dockerd -H unix:///var/run/docker.sock -H tcp://0.0.0.0:2376 --tlsverify \
+  --tlscacert /etc/caiged-tls/ca.pem --tlscert /etc/caiged-tls/cert.pem --tlskey /etc/caiged-tls/key.pem \
+  >/var/log/dockerd.log 2>&1 &
 exec /usr/sbin/sshd -D -e -o PasswordAuthentication=no -o PermitRootLogin=prohibit-password

@@ -9,6 +9,10 @@
 # a wrapper that is first on their PATH: $DIR/bin/ssh, which adds `-F $DIR/ssh_config` (host alias
 # caiged-ci-remote: key, known host, port). Docker's ssh transport and caiged's forward both run it.
 #
+# Its engine also listens on tcp with TLS (mutual: a CA of its own, a client certificate), published
+# on 127.0.0.1:22376, for the engines users reach by DOCKER_HOST=tcp://… (DOCKER_TLS_VERIFY=1,
+# DOCKER_CERT_PATH=$DIR/tls).
+#
 # Usage: bash .ci/remote-engine.sh        start (or reuse) it; DOCKER_HOST=ssh://caiged-ci-remote
 #        bash .ci/remote-engine.sh stop   remove the container this script started (by its ID)
 set -euo pipefail
@@ -17,6 +21,7 @@ cd "$(dirname "$0")/.."
 DIR=/etc/caiged-ci-remote
 IDFILE=$DIR/container-id
 PORT=${CAIGED_CI_REMOTE_PORT:-22022}
+TLS_PORT=${CAIGED_CI_REMOTE_TLS_PORT:-22376}
 IMAGE=caiged-ci/remote-engine
 BASE=${CAIGED_TEST_BASE_IMAGE:-local/debian:bookworm}
 log() { echo "remote-engine: $*" >&2; }
@@ -61,6 +66,25 @@ exec /usr/bin/ssh -F $DIR/ssh_config "\$@"
 WRAP
 chmod 0755 "$DIR/bin/ssh"
 
+# TLS for its tcp endpoint: a CA, the engine's certificate for 127.0.0.1, a client's (docker's names).
+tls=$DIR/tls
+if [ ! -f "$tls/cert.pem" ]; then
+  mkdir -p "$tls/server"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 -subj /CN=caiged-ci-remote-ca \
+    -keyout "$tls/ca-key.pem" -out "$tls/ca.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
+    -keyout "$tls/server/key.pem" -out "$tls/server.csr" 2>/dev/null
+  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca-key.pem" -CAcreateserial -days 3650 \
+    -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n') \
+    -out "$tls/server/cert.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=caiged-ci \
+    -keyout "$tls/key.pem" -out "$tls/client.csr" 2>/dev/null
+  openssl x509 -req -in "$tls/client.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca-key.pem" -CAcreateserial -days 3650 \
+    -extfile <(printf 'extendedKeyUsage=clientAuth\n') -out "$tls/cert.pem" 2>/dev/null
+  cp "$tls/ca.pem" "$tls/server/ca.pem"
+  rm -f "$tls"/*.csr
+fi
+
 # The machine's image: the base the tests use, bookworm's sshd, runc, tini and iptables, and the
 # same engine binaries as this machine's (the docker CLI too: ssh runs `docker system dial-stdio`).
 context=$(mktemp -d)
@@ -85,8 +109,8 @@ docker build -q -t "$IMAGE" "$context" >/dev/null
 # Restarted with the engine it runs on (the reliability drill restarts that dockerd).
 id=$(docker run -d --privileged --restart unless-stopped --hostname caiged-ci-remote \
   -v caiged-ci-remote-docker:/var/lib/docker \
-  -v "$DIR/sshd:/etc/caiged-sshd:ro" \
-  -p "127.0.0.1:$PORT:22" "$IMAGE")
+  -v "$DIR/sshd:/etc/caiged-sshd:ro" -v "$tls/server:/etc/caiged-tls:ro" \
+  -p "127.0.0.1:$PORT:22" -p "127.0.0.1:$TLS_PORT:2376" "$IMAGE")
 echo "$id" >"$IDFILE"
 for _ in $(seq 1 150); do
   remote info >/dev/null 2>&1 && break

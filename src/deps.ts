@@ -125,14 +125,19 @@ export function defaultDeps(options: {
   const docker = once(() => new Docker())
   const engine = once(
     () =>
-      new DockerEngine(dockerEndpoint(env), { system: docker().system, cacheDir: paths(env).cacheDir, env }),
+      new DockerEngine(dockerEndpoint(env), {
+        system: docker().system,
+        cli: docker().cli,
+        cacheDir: paths(env).cacheDir,
+        env,
+      }),
   )
   const containers = once(
     () =>
       new ContainerService(docker(), {
         clock: systemClock,
         prefetched,
-        reach: (port) => engine().reach(port),
+        reach: (port, inside) => engine().reach(port, inside),
         portLooksFree: async (port) => !(await engine().onThisMachine()) || isLoopbackPortFree(port),
       }),
   )

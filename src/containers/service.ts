@@ -4,6 +4,7 @@ import { isNameConflict, isPortConflict } from '../docker/container-client.js'
 import { isNotFound } from '../docker/errors.js'
 import { gatewayName } from '../egress/names.js'
 import { CaigedError, ExitCode, usageError } from '../errors.js'
+import type { PortInside } from '../docker/engine.js'
 import { isLoopbackPortFree } from '../host/ports.js'
 import { Label, MANAGED_FILTER } from '../labels.js'
 import { HealthTimeout, waitForHealthy, type Health, type WaitOptions } from '../opencode/health.js'
@@ -13,7 +14,7 @@ import { GatewayNameTaken, Gateways } from './gateway.js'
 import { candidatePorts } from './ports.js'
 import { publishedFromLabel } from './publish.js'
 import { ContainerPath, networkName, type ContainerRequest, type GatewayRequest } from './request.js'
-import { portFromLabels, serverUrl } from './server.js'
+import { portFromLabels, portInside, serverUrl } from './server.js'
 import { Prefetched } from '../prefetched.js'
 
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/
@@ -77,7 +78,7 @@ export class ContainerService {
   private readonly waitForServer: typeof waitForHealthy
   private readonly clock: NonNullable<WaitOptions['clock']>
   private readonly prefetched: Prefetched
-  private readonly reach: (port: number) => Promise<number>
+  private readonly reach: (port: number, inside?: PortInside) => Promise<number>
   readonly gateways: Gateways
 
   constructor(
@@ -92,7 +93,7 @@ export class ContainerService {
       /** What the hot path started ahead (the first look, the first health check), taken once. */
       prefetched?: Prefetched
       /** Where the engine's loopback port is reached on this machine's (Engine.reach): itself by default. */
-      reach?: (port: number) => Promise<number>
+      reach?: (port: number, inside?: PortInside) => Promise<number>
     },
   ) {
     this.reach = seams.reach ?? ((port) => Promise.resolve(port))
@@ -467,7 +468,7 @@ export class ContainerService {
    */
   async waitHealthy(name: string, port: number, password: string, timeoutMs = 60_000): Promise<Health> {
     try {
-      const url = serverUrl(await this.reach(port))
+      const url = serverUrl(await this.reach(port, portInside(name)))
       return await this.waitForServer(url, password, {
         timeoutMs,
         clock: this.clock,

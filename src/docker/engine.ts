@@ -4,6 +4,8 @@ import path from 'node:path'
 import { lazyOs } from '../builtins.js'
 import { CaigedError, ExitCode } from '../errors.js'
 import { runAtExit, runProcess, startBackground, type Background } from '../process/spawn.js'
+import { startStdioRelay } from '../process/stdio-relay.js'
+import type { DockerRunner } from './cli.js'
 import { lastLine } from '../text.js'
 import { engineLabel, isLocalSocket, sshTarget, type DockerEndpoint } from './endpoint.js'
 import { findOnPath } from '../process/executables.js'
@@ -26,9 +28,20 @@ export interface Engine {
   onThisMachine(): Promise<boolean>
   /**
    * A port on this machine's 127.0.0.1 that reaches `port` on the engine's 127.0.0.1: the same
-   * port on a local engine; an ssh forward, started once and stopped with this process, otherwise.
+   * port on a local engine; an ssh forward (ssh engines) or a relay through `docker exec` (tcp
+   * engines, which need `inside`), started once and stopped with this process, otherwise.
    */
-  reach(port: number): Promise<number>
+  reach(port: number, inside?: PortInside): Promise<number>
+}
+
+/**
+ * Who publishes an agent's port, for an engine that can only be reached through docker itself:
+ * its gateway (which relays it) when that runs, else the agent; and the port inside them.
+ */
+export interface PortInside {
+  gateway: string
+  agent: string
+  port: number
 }
 
 /** Where an endpoint's engine runs, kept per endpoint: it does not change for one. */
@@ -43,7 +56,12 @@ export class DockerEngine implements Engine {
 
   constructor(
     readonly endpoint: DockerEndpoint,
-    private readonly deps: { system: SystemClient; cacheDir: string; env: NodeJS.ProcessEnv },
+    private readonly deps: {
+      system: SystemClient
+      cli: DockerRunner
+      cacheDir: string
+      env: NodeJS.ProcessEnv
+    },
   ) {
     this.label = engineLabel(endpoint)
   }
@@ -71,27 +89,26 @@ export class DockerEngine implements Engine {
     return onThisMachine
   }
 
-  reach(port: number): Promise<number> {
+  reach(port: number, inside?: PortInside): Promise<number> {
     if (isLocalSocket(this.endpoint.host)) return Promise.resolve(port)
     let forward = this.forwards.get(port)
     if (!forward) {
-      forward = this.onThisMachine().then((local) => (local ? port : this.forward(port)))
+      forward = this.onThisMachine().then((local) => (local ? port : this.forward(port, inside)))
       this.forwards.set(port, forward)
     }
     return forward
   }
 
-  /** ssh -L from a free port of this machine's loopback (the same number when free) to the engine's. */
-  private async forward(port: number): Promise<number> {
+  /**
+   * ssh -L from a free port of this machine's loopback (the same number when free) to the
+   * engine's; for another transport (tcp, with TLS or not), a relay whose connections each run
+   * `docker exec -i` into the container that publishes the port: through docker's own connection.
+   */
+  private async forward(port: number, inside: PortInside | undefined): Promise<number> {
     const target = sshTarget(this.endpoint.host)
     if (!target) {
-      throw new CaigedError(
-        `caiged forwards an agent's server from another machine over ssh only, and ${this.endpoint.host} is not ssh.`,
-        {
-          exitCode: ExitCode.Usage,
-          hint: 'Use a context with an ssh:// endpoint: docker context create NAME --docker host=ssh://USER@HOST',
-        },
-      )
+      if (inside) return this.relayThroughDocker(port, inside)
+      throw new CaigedError(`caiged can't reach port ${port} of ${this.label} without knowing whose it is.`)
     }
     const local = await freeLoopbackPort(port)
     const spec = `127.0.0.1:${local}:127.0.0.1:${port}`
@@ -126,6 +143,33 @@ export class DockerEngine implements Engine {
     await waitListening(local, child, this.label)
     return local
   }
+
+  private async relayThroughDocker(port: number, inside: PortInside): Promise<number> {
+    const local = await freeLoopbackPort(port)
+    // Asked once, on the first connection: the gateway runs for an agent with an egress policy.
+    let command: Promise<string[]> | undefined
+    const relay = await startStdioRelay(local, async () => {
+      command ??= this.deps.cli
+        .exec(['container', 'inspect', '--format', '{{.State.Running}}', inside.gateway])
+        .then((r) => relayCommand(inside, r.exitCode === 0 && r.stdout.trim() === 'true'))
+      return { program: 'docker', args: await command }
+    })
+    return relay.port
+  }
+}
+
+/**
+ * The command each relayed connection runs: socat in the gateway (its relay then connects to the
+ * agent, so the agent's idle watcher counts it as a client), else nc in the agent to its own
+ * address (not loopback, which the watcher leaves out as its own health checks). Both end on the
+ * end of their input (nc -N), which is how a closed connection reaches them: docker does not stop
+ * an exec'd process when its client goes, so one that outlived its connection would count as a
+ * client forever.
+ */
+export function relayCommand(inside: PortInside, gatewayRunning: boolean): string[] {
+  return gatewayRunning
+    ? ['exec', '-i', inside.gateway, 'socat', '-', `TCP:127.0.0.1:${inside.port}`]
+    : ['exec', '-i', inside.agent, 'sh', '-c', `exec nc -N "$(hostname -i | cut -d' ' -f1)" ${inside.port}`]
 }
 
 /** Resolves once 127.0.0.1:port accepts a connection; fails with ssh's words if ssh ends first. */

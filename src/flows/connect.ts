@@ -1,5 +1,5 @@
 import { ContainerPath } from '../containers/request.js'
-import { serverUrl } from '../containers/server.js'
+import { portInside, serverUrl } from '../containers/server.js'
 import { egressModeOf, noSuchContainer, portOf } from '../containers/service.js'
 import type { Deps } from '../deps.js'
 import { CaigedError, usageError } from '../errors.js'
@@ -33,7 +33,7 @@ export async function attachTui(
   if (!o.hostVersion) throw missingClientError()
   const warning = checkClientServerVersions(o.hostVersion, o.serverVersion, o.name)
   if (warning) d.io.warn(warning)
-  const url = serverUrl(await d.engine.reach(o.port))
+  const url = serverUrl(await d.engine.reach(o.port, portInside(o.name)))
   const session = await (o.session ?? latestSession(url, o.password, ContainerPath.workspace))
   if (session) d.io.log(`Continuing session ${session}`)
   const started = d.clock.now()
@@ -101,7 +101,7 @@ export async function connectAgent(o: { name: string; session?: string }, d: Dep
   }
   // The session list is asked for alongside the health check, not after it (a ready server answers
   // both at once); asked again once the server is healthy if it gave no list then.
-  const url = serverUrl(await d.engine.reach(port))
+  const url = serverUrl(await d.engine.reach(port, portInside(container.Name)))
   const early = asked ? undefined : lookUpLatestSession(url, password, ContainerPath.workspace)
   const health = await service.waitHealthy(container.Name, port, password, 30_000)
   const session = early

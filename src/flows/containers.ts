@@ -2,7 +2,7 @@ import { isGatewayEntry, ofPrefix, toContainerRow, type ContainerRow } from '../
 import { imagePrefix } from '../containers/naming.js'
 import { networkName, volumeName, workspaceVolumeName } from '../containers/request.js'
 import { publishedFromLabel } from '../containers/publish.js'
-import { SERVER_PORT, serverUrl } from '../containers/server.js'
+import { portInside, SERVER_PORT, serverUrl } from '../containers/server.js'
 import { ContainerGoneError, egressModeOf, portOf } from '../containers/service.js'
 import type { Deps } from '../deps.js'
 import type { ListedContainer } from '../docker/container-client.js'
@@ -85,9 +85,15 @@ export async function containerPorts(o: { name: string; port?: number }, d: Deps
  * The ports of an agent on another machine's engine, forwarded to this machine's 127.0.0.1 (the
  * same number where free) for as long as this process runs; on this machine, the rows as they are.
  */
-export async function forwardPorts(rows: PortRow[], d: Pick<Deps, 'engine'>): Promise<PortRow[]> {
+export async function forwardPorts(
+  agent: string,
+  rows: PortRow[],
+  d: Pick<Deps, 'engine'>,
+): Promise<PortRow[]> {
   if (await d.engine.onThisMachine()) return rows
-  return Promise.all(rows.map(async (r) => ({ ...r, host: await d.engine.reach(r.host) })))
+  return Promise.all(
+    rows.map(async (r) => ({ ...r, host: await d.engine.reach(r.host, portInside(agent, r.container)) })),
+  )
 }
 
 /** The command that brings a container back with its settings and sessions. */
@@ -107,7 +113,7 @@ export async function startContainer(
   if (port === undefined)
     throw new CaigedError(`${container.Name} has no port label; recreate it with caiged run.`)
   const password = await sessionPassword(container.Name, d.paths.saltFile, { mayCreateSalt: false })
-  const url = serverUrl(await d.engine.reach(port))
+  const url = serverUrl(await d.engine.reach(port, portInside(container.Name)))
   if (container.State.Running) return { name: container.Name, url, started: false }
   await resumeStopped(container, d)
   await service.waitHealthy(container.Name, port, password)

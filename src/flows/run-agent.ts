@@ -1,4 +1,4 @@
-import { serverUrl } from '../containers/server.js'
+import { portInside, serverUrl } from '../containers/server.js'
 import type { Deps } from '../deps.js'
 import { containerSettingsFor } from './run/container-settings.js'
 import { reconcileRun } from './run/converge-loop.js'
@@ -53,7 +53,7 @@ export async function runAgent(o: RunOptions, d: Deps): Promise<RunResult> {
     project: plan.project,
     workdir: plan.workdir,
     // The engine's loopback port as this machine reaches it (a forward when the engine is elsewhere).
-    url: serverUrl(await d.engine.reach(done.port)),
+    url: serverUrl(await d.engine.reach(done.port, portInside(plan.name))),
     port: done.port,
     action: done.action,
     opencodeVersion: done.serverVersion,

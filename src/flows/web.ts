@@ -8,6 +8,7 @@ import { CaigedError, ExitCode } from '../errors.js'
 import { Label, MANAGED_FILTER } from '../labels.js'
 import { sessionPassword } from '../secrets/session.js'
 import { startWebRelay, workspacePage, type WebRelay } from '../web/relay.js'
+import { portInside } from '../containers/server.js'
 import { resumeStopped } from './resume.js'
 
 /** A container by name, or the one made for a project folder. */
@@ -50,7 +51,7 @@ export async function openWeb(o: { target: string }, d: Deps): Promise<{ name: s
   const password = await sessionPassword(container.Name, d.paths.saltFile, { mayCreateSalt: false })
   await d.containers.waitHealthy(container.Name, port, password, 30_000)
   const relay = await startWebRelay({
-    upstreamPort: await d.engine.reach(port),
+    upstreamPort: await d.engine.reach(port, portInside(container.Name)),
     password,
     landing: workspacePage(ContainerPath.workspace),
   })

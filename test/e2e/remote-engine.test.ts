@@ -168,42 +168,96 @@ describe.skipIf(engineProblem !== undefined || (problem !== undefined && !e2eReq
       ).not.toBe(0)
     })
 
-    it('the TUI attaches through a forward to this machine’s 127.0.0.1, where the server answers with the derived password; the forward ends with it', async () => {
-      const socket = `caiged-e2e-${world.prefix}`
+    /**
+     * `caiged connect NAME` under tmux with `runEnv`, until the TUI shows /workspace; `during` runs
+     * while it is attached; then Ctrl+C, and its exit code must be 0.
+     */
+    const withTui = async (runEnv: Record<string, string>, during: () => Promise<void> = async () => {}) => {
+      const socket = `caiged-e2e-${randomBytes(3).toString('hex')}`
       const tmux = (...a: string[]) =>
-        execFileSync('tmux', ['-L', socket, ...a], { encoding: 'utf8', env: { ...process.env, ...env } })
-      let url = ''
+        execFileSync('tmux', ['-L', socket, ...a], { encoding: 'utf8', env: { ...process.env, ...runEnv } })
+      const until = async (text: string, tries: number) => {
+        let screen = ''
+        for (let i = 0; i < tries && !screen.includes(text); i++) {
+          await new Promise((r) => setTimeout(r, 250))
+          screen = tmux('capture-pane', '-p', '-t', 'tui')
+        }
+        expect(screen, screen).toContain(text)
+        return screen
+      }
       try {
         tmux(
           ...['new-session', '-d', '-s', 'tui', '-x', '160', '-y', '45'],
           `${process.execPath} ${caigedBin} connect ${agent.name}; echo EXIT=$?; sleep 60`,
         )
-        let screen = ''
-        for (let i = 0; i < 160 && !screen.includes('/workspace'); i++) {
-          await new Promise((r) => setTimeout(r, 250))
-          screen = tmux('capture-pane', '-p', '-t', 'tui')
-        }
-        expect(screen, screen).toContain('/workspace')
+        await until('/workspace', 160)
+        await during()
+        tmux('send-keys', '-t', 'tui', 'C-c')
+        await until('EXIT=0', 40)
+      } finally {
+        spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' })
+      }
+    }
+
+    /**
+     * `caiged containers port NAME --forward --json` with `runEnv`: the server's forwarded port is
+     * given to `during`; then SIGINT, which must end it with 0 and the port with it.
+     */
+    const withForwardedPorts = async (
+      runEnv: Record<string, string>,
+      during: (server: number) => Promise<void>,
+      name = agent.name,
+    ) => {
+      const held = spawn(process.execPath, [caigedBin, 'containers', 'port', name, '--forward', '--json'], {
+        env: { ...process.env, ...runEnv },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      try {
+        let out = ''
+        held.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()))
+        for (let i = 0; i < 80 && !out.includes(']'); i++) await new Promise((r) => setTimeout(r, 250))
+        const rows = JSON.parse(out) as { container: number; host: number }[]
+        const server = rows.find((r) => r.container === 4096)?.host as number
+        await during(server)
+        const exited = new Promise<number | null>((resolve) => held.once('exit', resolve))
+        held.kill('SIGINT')
+        expect(await exited).toBe(0)
+        expect(await acceptsConnection(server)).toBe(false)
+      } finally {
+        held.kill('SIGKILL')
+      }
+    }
+
+    /** The same engine by its tcp endpoint (mutual TLS): DOCKER_HOST wins over the context. */
+    const overTcp = () => ({
+      ...env,
+      DOCKER_HOST: 'tcp://127.0.0.1:22376',
+      DOCKER_TLS_VERIFY: '1',
+      DOCKER_CERT_PATH: '/etc/caiged-ci-remote/tls',
+    })
+
+    /** The server's health at 127.0.0.1:port with the derived password, and without (a new connection each). */
+    const healthStatuses = async (port: number) => {
+      const ask = async (headers: Record<string, string>) =>
+        (
+          await fetch(`http://127.0.0.1:${port}/global/health`, {
+            headers: { ...headers, connection: 'close' },
+          })
+        ).status
+      return [await ask({ authorization: basicAuth(world.password(agent.name)) }), await ask({})]
+    }
+
+    it('the TUI attaches through a forward to this machine’s 127.0.0.1, where the server answers with the derived password; the forward ends with it', async () => {
+      let url = ''
+      await withTui(env, async () => {
         // The TUI's own argv names the server it attached to: this machine's loopback.
         const attach = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
           .split('\n')
           .find((line) => line.includes('attach http://127.0.0.1:') && line.includes('--dir /workspace'))
         url = /http:\/\/127\.0\.0\.1:\d+/.exec(attach ?? '')?.[0] ?? ''
         expect(url, attach).not.toBe('')
-        const health = await fetch(`${url}/global/health`, {
-          headers: { authorization: basicAuth(world.password(agent.name)) },
-        })
-        expect(health.status).toBe(200)
-        expect((await fetch(`${url}/global/health`)).status).toBe(401)
-        tmux('send-keys', '-t', 'tui', 'C-c')
-        for (let i = 0; i < 40 && !screen.includes('EXIT='); i++) {
-          await new Promise((r) => setTimeout(r, 250))
-          screen = tmux('capture-pane', '-p', '-t', 'tui')
-        }
-        expect(screen).toContain('EXIT=0')
-      } finally {
-        spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' })
-      }
+        expect(await healthStatuses(Number(new URL(url).port))).toEqual([200, 401])
+      })
       // The password is in no process's argv, here or there.
       const password = world.password(agent.name)
       expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(password)
@@ -225,32 +279,18 @@ describe.skipIf(engineProblem !== undefined || (problem !== undefined && !e2eReq
       expect(plain.exitCode, plain.stderr).toBe(0)
       expect(plain.stdout).toContain('ON FAR')
       expect(plain.stderr).toContain("These are far's 127.0.0.1: --forward brings them to this machine's.")
-      const held = spawn(
-        process.execPath,
-        [caigedBin, 'containers', 'port', agent.name, '--forward', '--json'],
-        {
-          env: { ...process.env, ...env },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
+      await withForwardedPorts(env, async (server) =>
+        expect(await healthStatuses(server)).toEqual([200, 401]),
       )
-      try {
-        let out = ''
-        held.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()))
-        for (let i = 0; i < 80 && !out.includes(']'); i++) await new Promise((r) => setTimeout(r, 250))
-        const rows = JSON.parse(out) as { container: number; host: number }[]
-        const server = rows.find((r) => r.container === 4096)?.host as number
-        const health = await fetch(`http://127.0.0.1:${server}/global/health`, {
-          headers: { authorization: basicAuth(world.password(agent.name)), connection: 'close' },
-        })
-        expect(health.status).toBe(200)
-        const exited = new Promise<number | null>((resolve) => held.once('exit', resolve))
-        held.kill('SIGINT')
-        expect(await exited).toBe(0)
-        expect(await acceptsConnection(server)).toBe(false)
-      } finally {
-        held.kill('SIGKILL')
-      }
     }, 60_000)
+
+    it('over tcp with TLS instead of ssh: the server reached here through docker’s own connection, the TUI attached', async () => {
+      const tcpEnv = overTcp()
+      await withForwardedPorts(tcpEnv, async (server) =>
+        expect(await healthStatuses(server)).toEqual([200, 401]),
+      )
+      await withTui(tcpEnv)
+    }, 120_000)
 
     it('web relays it here too; a scripted-model turn writes a file there; diff shows it, the project has nothing yet', async () => {
       let relay: ChildProcess | undefined
@@ -341,6 +381,31 @@ describe.skipIf(engineProblem !== undefined || (problem !== undefined && !e2eReq
       expect(state()).toBe('exited 129')
       const again = await run(sleepy, '--egress', 'open', '--idle-stop', '3s')
       expect(again.action).toBe('started')
+      // A client through the tcp relay (nc into the agent, from its own address) counts as one: an
+      // open event stream keeps it up past three idle stops, and it stops once the stream closes.
+      await withForwardedPorts(
+        overTcp(),
+        async (server) => {
+          const stream = new AbortController()
+          const events = await fetch(`http://127.0.0.1:${server}/global/event`, {
+            headers: { authorization: basicAuth(world.password(made.name)) },
+            signal: stream.signal,
+          })
+          expect(events.status).toBe(200)
+          const reading = (async () => {
+            for await (const _ of events.body as unknown as AsyncIterable<Uint8Array>);
+          })().catch(() => undefined)
+          await new Promise((r) => setTimeout(r, 10_000))
+          expect(state()).toMatch(/^running/)
+          stream.abort()
+          await reading
+        },
+        made.name,
+      )
+      for (let i = 0; i < 120 && !state().startsWith('exited'); i++)
+        await new Promise((r) => setTimeout(r, 500))
+      expect(state()).toBe('exited 129')
+      expect((await run(sleepy, '--egress', 'open', '--idle-stop', '3s')).action).toBe('started')
       const upgraded = await caiged(['upgrade', made.name], { env })
       expect(upgraded.exitCode, upgraded.stderr).toBe(0)
       expect(remote(['inspect', '-f', '{{.Id}}', made.name])).not.toBe('')

@@ -4,14 +4,14 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ContainerSettings } from '../../src/containers/request.js'
-import { DockerEngine } from '../../src/docker/engine.js'
+import { DockerEngine, relayCommand } from '../../src/docker/engine.js'
 import { dockerEndpoint, engineLabel, isLocalSocket, sshTarget } from '../../src/docker/endpoint.js'
 import { shimScript, sshMuxPath } from '../../src/docker/ssh-mux.js'
 import { findOnPath } from '../../src/process/executables.js'
 import type { SystemClient } from '../../src/docker/system-client.js'
 import { settingsForEngine } from '../../src/flows/run/engine-step.js'
 import { paths } from '../../src/paths.js'
-import { localEngine } from '../support/fakes.js'
+import { FakeDocker, localEngine } from '../support/fakes.js'
 import { rejected } from '../support/thrown.js'
 
 const dirs: string[] = []
@@ -148,7 +148,7 @@ describe('DockerEngine.onThisMachine', () => {
         return { ID: 'engine-id', Name: name, ServerVersion: '28.5.2' }
       },
     } as unknown as SystemClient
-    const made = new DockerEngine({ host }, { system, cacheDir, env: {} })
+    const made = new DockerEngine({ host }, { system, cli: new FakeDocker(), cacheDir, env: {} })
     return { made, asked: () => asked, cacheDir }
   }
 
@@ -173,11 +173,25 @@ describe('DockerEngine.onThisMachine', () => {
     expect(await e.made.reach(4100)).toBe(4100)
   })
 
-  it('a tcp engine elsewhere: its server is not forwarded, and the error says what would be', async () => {
-    const e = engine('tcp://10.0.0.2:2376', 'far')
-    const error = await rejected(() => e.made.reach(4100))
-    expect(error.message).toContain('over ssh only, and tcp://10.0.0.2:2376 is not ssh')
-    expect(error.hint).toContain('docker context create NAME --docker host=ssh://USER@HOST')
+  it('a tcp engine elsewhere: relayed through docker exec, into the gateway when it runs, else the agent', () => {
+    const inside = { gateway: 'caiged-dev-p-egress', agent: 'caiged-dev-p', port: 4096 }
+    expect(relayCommand(inside, true)).toEqual([
+      'exec',
+      '-i',
+      'caiged-dev-p-egress',
+      'socat',
+      '-',
+      'TCP:127.0.0.1:4096',
+    ])
+    // The agent's own address, not loopback: its idle watcher counts the connection as a client.
+    expect(relayCommand({ ...inside, port: 5173 }, false)).toEqual([
+      'exec',
+      '-i',
+      'caiged-dev-p',
+      'sh',
+      '-c',
+      `exec nc -N "$(hostname -i | cut -d' ' -f1)" 5173`,
+    ])
   })
 })
 

@@ -32,7 +32,7 @@ export default class ContainersPort extends BaseCommand {
     const d = this.deps
     const found = await containerPorts({ name: args.name, port: args.port }, d)
     const here = await d.engine.onThisMachine()
-    const rows = flags.forward ? await forwardPorts(found, d) : found
+    const rows = flags.forward ? await forwardPorts(args.name, found, d) : found
     const where = here || flags.forward ? 'ON THIS MACHINE' : `ON ${d.engine.label.toUpperCase()}`
     if (args.port !== undefined) this.log(`127.0.0.1:${rows[0]?.host}`)
     else
